@@ -1,0 +1,5 @@
+"""`python -m insertadvisor`."""
+
+from insertadvisor.cli import main
+
+main()

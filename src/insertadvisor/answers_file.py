@@ -1,0 +1,74 @@
+"""Reading an answers file (YAML or JSON, a path or `-` for stdin) into a mapping.
+
+Bounded and safe: files over MAX_BYTES are refused, YAML is read with the safe located
+loader (no Python tags, aliases bounded), and every failure is one InputError line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from insertadvisor.answers import AnswerError
+
+MAX_BYTES = 1_000_000
+
+
+def read_source(name: str, stdin: TextIO) -> str:
+    """The text of `name`, or of stdin when it is `-`."""
+    if name == "-":
+        text = stdin.read(MAX_BYTES + 1)
+        where = "stdin"
+    else:
+        path = Path(name)
+        where = name
+        try:
+            if path.is_dir():
+                raise AnswerError(f"--answers {name}: is a folder; give a YAML or JSON file")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise AnswerError(f"--answers {name}: no such file; check the path") from None
+        except PermissionError:
+            raise AnswerError(f"--answers {name}: permission denied") from None
+        except OSError as exc:
+            raise AnswerError(f"--answers {name}: cannot read it ({exc.strerror})") from None
+        if b"\0" in data:
+            raise AnswerError(f"--answers {name}: looks binary; give a YAML or JSON file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise AnswerError(f"--answers {name}: is not UTF-8 text") from None
+    if len(text) > MAX_BYTES:
+        raise AnswerError(f"--answers {where}: larger than {MAX_BYTES} bytes; an answers "
+                          "file holds one person's answers")
+    return text
+
+
+def parse_text(text: str, where: str) -> dict[Any, Any]:
+    """Parse answers text: JSON when it looks like JSON, YAML otherwise."""
+    if not text.strip():
+        raise AnswerError(f"--answers {where}: is empty; give a mapping of answers, "
+                          "like `arch: flat`")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AnswerError(f"--answers {where}:{exc.lineno}:{exc.colno}: invalid JSON: "
+                              f"{exc.msg}") from None
+        except RecursionError:
+            raise AnswerError(f"--answers {where}: nested too deeply") from None
+    else:
+        from insertadvisor.rules_io.yaml_loader import YamlProblem, load
+
+        try:
+            data = load(text)
+        except YamlProblem as exc:
+            raise AnswerError(f"--answers {where}:{exc.line}:{exc.column}: "
+                              f"{exc.message}") from None
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise AnswerError(f"--answers {where}: the top level is {kind}; it must be a mapping "
+                          "of answers, like `arch: flat`")
+    return data

@@ -1,0 +1,69 @@
+"""What the commands share: the rules option, question-driven options, JSON output."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from insertadvisor.model import Question
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", metavar="DIR", help="Rule-set folder (default: "
+                 "$INSERTADVISOR_RULES, else the rules shipped with insertadvisor).",
+                 show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+NoInputOption = Annotated[
+    bool, typer.Option("--no-input", help="Never prompt; missing required answers are an error.")
+]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour.")]
+
+
+def with_question_options(questions: tuple[Question, ...]) -> Callable[
+        [Callable[..., Any]], Callable[..., Any]]:
+    """Add one option per question to a command, from the questions' own definitions.
+
+    The command receives them as `answers_given`: a dict of the raw values given.
+    """
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        base = inspect.signature(func, eval_str=True)
+        fixed = [p for p in base.parameters.values() if p.name != "answers_given"]
+        extra = []
+        for q in questions:
+            many = q.type == "set"
+            help_text = q.help + (f" One of: {', '.join(q.choices)}." if q.type == "choice"
+                                  else "")
+            option = typer.Option(None, q.flag, metavar=q.metavar, help=help_text,
+                                  show_default=False, rich_help_panel="Answers")
+            annotation = list[str] | None if many else str | None
+            extra.append(inspect.Parameter(q.id, inspect.Parameter.KEYWORD_ONLY,
+                                           default=option, annotation=annotation))
+
+        def command(**kwargs: Any) -> Any:
+            given = {q.id: kwargs.pop(q.id) for q in questions}
+            return func(answers_given={k: v for k, v in given.items() if v not in (None, [])},
+                        **kwargs)
+
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in fixed] + extra
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        command.__doc__ = func.__doc__
+        command.__name__ = func.__name__
+        return command
+
+    return decorate
+
+
+def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
+    """JSON with the json module: never wrapped, never coloured, one object per call."""
+    if compact:
+        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    else:
+        stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    stream.flush()

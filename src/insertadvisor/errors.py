@@ -1,0 +1,60 @@
+"""Exit statuses and the errors the core raises; the CLI turns each into one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """The exit codes of design.md (a contract)."""
+
+    OK = 0
+    INTERNAL_ERROR = 1
+    BAD_INPUT = 2
+    INVALID_RULES = 3
+    INTERRUPTED = 130
+
+
+class InsertAdvisorError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    exit_status = ExitStatus.INTERNAL_ERROR
+
+
+class InputError(InsertAdvisorError):
+    """Bad input from the person or script: a flag, an answers file, a batch record."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in a rule set, located as `file:line:column`."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class RulesetError(InsertAdvisorError):
+    """The rule set is invalid; carries every problem found, not only the first."""
+
+    exit_status = ExitStatus.INVALID_RULES
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def did_you_mean(word: str, known: object) -> str:
+    """A suggestion suffix like ` (did you mean `flat`?)`, or "" when nothing is close."""
+    import difflib  # only on the error path
+
+    names = [str(k) for k in known]  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""

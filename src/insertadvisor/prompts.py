@@ -1,0 +1,139 @@
+"""Asking a person for the answers they did not give, on stderr, one question at a time.
+
+The core questions come first (each with a "don't know" choice and a hint), then the
+red-flag screen (one yes/no question per symptom, in the order of questions.yaml), then
+the optional questions (Enter skips). A wrong answer is asked again with the reason.
+After each "yes" in the screen the caller is told, so an emergency can be shown at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from insertadvisor.answers import AnswerError, parse_answer
+from insertadvisor.model import Item, Question
+
+YES = ("y", "yes")
+NO = ("n", "no")
+
+
+class EndOfInput(Exception):
+    """Standard input ended while a question was waiting for an answer."""
+
+
+class Asker:
+    """Reads answers from `stdin`, writing questions and reasons to `out` (stderr)."""
+
+    def __init__(self, stdin: TextIO, out: TextIO, colour: bool = False) -> None:
+        self.stdin, self.out, self.colour = stdin, out, colour
+
+    def say(self, text: str = "", style: str = "") -> None:
+        codes = {"bold": "1", "dim": "2", "red": "1;31", "yellow": "33", "green": "32"}
+        if self.colour and style in codes:
+            text = f"\x1b[{codes[style]}m{text}\x1b[0m"
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def read(self, prompt: str = "> ") -> str:
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.stdin.readline()
+        if not line:
+            raise EndOfInput
+        return line.strip()
+
+    def choice(self, question: Question) -> str:
+        self.say(question.prompt, "bold")
+        if question.hint:
+            self.say(f"  {question.hint}", "dim")
+        options = list(question.values)
+        for number, value in enumerate(options, 1):
+            self.say(f"  {number}) {question.labels.get(value, value)}")
+        while True:
+            raw = self.read(f"Choose 1-{len(options)}: ")
+            if raw.isdigit() and 1 <= int(raw) <= len(options):
+                return options[int(raw) - 1]
+            try:
+                return str(parse_answer(question, raw, "answer"))
+            except AnswerError as exc:
+                self.say(f"  {exc} — type a number from 1 to {len(options)}.", "yellow")
+
+    def number(self, question: Question, optional: bool) -> Any:
+        self.say(question.prompt, "bold")
+        if question.hint:
+            self.say(f"  {question.hint}", "dim")
+        unit = f" ({question.unit})" if question.unit else ""
+        while True:
+            raw = self.read(f"Answer{unit}: ")
+            if optional and raw == "":
+                return None
+            try:
+                return parse_answer(question, raw, "answer")
+            except AnswerError as exc:
+                self.say(f"  {exc}", "yellow")
+
+    def yes_no(self, item: Item) -> bool:
+        while True:
+            raw = self.read(f"{item.prompt} [y/n]: ").lower()
+            if raw in YES:
+                return True
+            if raw in NO:
+                return False
+            self.say("  Please answer y (yes) or n (no).", "yellow")
+
+    def skippable_choice(self, question: Question) -> str | None:
+        self.say(question.prompt + " (Enter skips)", "bold")
+        options = list(question.values)
+        for number, value in enumerate(options, 1):
+            self.say(f"  {number}) {question.labels.get(value, value)}")
+        while True:
+            raw = self.read(f"Choose 1-{len(options)}: ")
+            if raw == "":
+                return None
+            if raw.isdigit() and 1 <= int(raw) <= len(options):
+                return options[int(raw) - 1]
+            try:
+                return str(parse_answer(question, raw, "answer"))
+            except AnswerError as exc:
+                self.say(f"  {exc}", "yellow")
+
+
+def ask_missing(questions: tuple[Question, ...], given: dict[str, Any], asker: Asker,
+                on_yes: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Ask every question not in `given`; return all answers collected.
+
+    `on_yes(answers)` runs after each "yes" in a screen and returns False to stop asking
+    (the person chose to act on an emergency at once).
+    """
+    answers = dict(given)
+    for group in ("core", "screen", "optional"):
+        for question in (q for q in questions if q.group == group and q.id not in answers):
+            if question.type == "set":
+                if not _screen(question, answers, asker, on_yes):
+                    return answers
+            elif question.type == "choice":
+                value = asker.choice(question) if group != "optional" \
+                    else asker.skippable_choice(question)
+                if value is not None:
+                    answers[question.id] = value
+            else:
+                value = asker.number(question, optional=group == "optional")
+                if value is not None or group != "optional":
+                    answers[question.id] = value
+            asker.say()
+    return answers
+
+
+def _screen(question: Question, answers: dict[str, Any], asker: Asker,
+            on_yes: Callable[[dict[str, Any]], bool]) -> bool:
+    asker.say(question.prompt, "bold")
+    chosen: list[str] = []
+    answers[question.id] = chosen
+    for item in question.items:
+        if asker.yes_no(item):
+            chosen.append(item.id)
+            if not on_yes(answers):
+                return False
+    asker.say()
+    return True

@@ -1,0 +1,1 @@
+"""Reading YAML and JSON safely, with positions for error messages."""

@@ -1,0 +1,103 @@
+"""A safe YAML reader that remembers where every value came from.
+
+Only plain data is built (no Python tags, ever); aliases are followed but the total
+number of values is bounded, so an alias bomb is refused instead of filling memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+MAX_VALUES = 200_000
+
+
+class LocatedDict(dict[Any, Any]):
+    """A mapping with the position of itself, each key and each value (1-based)."""
+
+    pos: tuple[int, int]
+    key_pos: dict[Any, tuple[int, int]]
+    value_pos: dict[Any, tuple[int, int]]
+
+
+class LocatedList(list[Any]):
+    """A sequence with the position of itself and each item (1-based)."""
+
+    pos: tuple[int, int]
+    item_pos: list[tuple[int, int]]
+
+
+class YamlProblem(Exception):
+    """A YAML document that cannot be read, with the position of the problem."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        self.line, self.column, self.message = line, column, message
+        super().__init__(f"{line}:{column}: {message}")
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "map", "seq")
+}
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise YamlProblem(*_pos(node), f"more than {MAX_VALUES} values (an alias bomb?)")
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlProblem(*_pos(node), f"tag {node.tag!r} is not allowed; use plain values")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            out = LocatedList(self.build(item) for item in node.value)
+            out.pos, out.item_pos = _pos(node), [_pos(item) for item in node.value]
+            return out
+        return self.constructor.construct_object(node)  # type: ignore[no-untyped-call]
+
+    def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
+        out = LocatedDict()
+        out.pos, out.key_pos, out.value_pos = _pos(node), {}, {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem(*_pos(key_node), "merge keys (<<) are not allowed")
+            key = self.build(key_node)
+            if isinstance(key, (dict, list)):
+                raise YamlProblem(*_pos(key_node), "a key must be a plain value")
+            if key in out:
+                raise YamlProblem(*_pos(key_node), f"duplicate key {key!r}")
+            out[key] = self.build(value_node)
+            out.key_pos[key], out.value_pos[key] = _pos(key_node), _pos(value_node)
+        return out
+
+
+def load(text: str) -> Any:
+    """Parse one YAML document into plain, located data; raise YamlProblem if unreadable."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlProblem(line, column, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
+    if node is None:
+        return None
+    try:
+        return _Builder().build(node)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlProblem(line, column, f"invalid value: {exc.problem}") from None
+    except RecursionError:
+        raise YamlProblem(1, 1, "the YAML is nested too deeply") from None
