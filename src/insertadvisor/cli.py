@@ -82,7 +82,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         status = command.main(args, prog_name="insertadvisor", standalone_mode=False, obj=env)
     except typer.TyperException as exc:  # Click's usage errors: bad flags and values
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `insertadvisor`: show help
-            env.stdout.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+            env.stdout.write(exc.format_message() + "\n")
             return ExitStatus.OK
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         hint = "" if "--help" in message else " (see insertadvisor --help)"

@@ -64,7 +64,7 @@ def _any(parts: tuple[Test, ...]) -> Test:
     return test
 
 
-def _leaf(op: str, fact: str, arg: Any) -> Test:  # noqa: PLR0911 - one branch per operator
+def _leaf(op: str, fact: str, arg: Any) -> Test:
     if op == "eq":
         return lambda f: f[fact] == arg
     if op == "ne":
@@ -126,7 +126,7 @@ def describe(node: Node) -> str:
     if op == "not":
         return f"not {describe(node[1])}"
     if op in ("always", "otherwise"):
-        return op
+        return str(op)
     fact, arg = node[1], node[2]
     if op in NUMERIC_OPS:
         return f"{fact} {NUMERIC_OPS[op]} {show_value(arg)}"

@@ -202,7 +202,7 @@ class Validator:
         return {key: self.text(doc, raw, key, "`insert_labels`") for key in INSERT_TYPES}
 
     def _questions(self, doc: Doc, raw: Any) -> dict[str, tuple[Question, ...]]:
-        out: dict[str, tuple[Question, ...]] = {stage: () for stage in STAGES}
+        out: dict[str, tuple[Question, ...]] = dict.fromkeys(STAGES, ())
         if not self.mapping(doc, raw, doc.data.value_pos["questions"], "`questions`",
                             STAGES, STAGES):
             return out
@@ -301,7 +301,7 @@ class Validator:
             return None
         nodes: list[Node | None] = []
         for key, value in raw.items():
-            vpos = raw.value_pos[key]
+            vpos = _value_pos(raw, key)
             if key in ("all", "any"):
                 if not isinstance(value, list) or not value:
                     self.problem(doc, vpos, f"`{key}` needs a non-empty list of conditions")
@@ -321,13 +321,13 @@ class Validator:
                 nodes.append(None)
         if None in nodes:
             return None
-        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))  # type: ignore[return-value]
+        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))
 
     def _fact_tests(self, doc: Doc, parent: Any, fact: str, ftype: FactType) -> Node | None:
         value = parent[fact]
         if not isinstance(value, dict):  # shorthand: equality, or membership for a set
             op = "has" if ftype.kind == "set" else "eq"
-            return self._leaf(doc, parent.value_pos[fact], fact, ftype, op, value)
+            return self._leaf(doc, _value_pos(parent, fact), fact, ftype, op, value)
         if not value:
             self.at_value(doc, parent, fact, f"the test of `{fact}` is empty")
             return None
@@ -337,10 +337,10 @@ class Validator:
                 self.at_key(doc, value, op, f"unknown operator `{op}`"
                             f"{did_you_mean(op, sorted(LEAF_OPS))}")
                 return None
-            nodes.append(self._leaf(doc, value.value_pos[op], fact, ftype, op, arg))
+            nodes.append(self._leaf(doc, _value_pos(value, op), fact, ftype, op, arg))
         if None in nodes:
             return None
-        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))  # type: ignore[return-value]
+        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))
 
     def _leaf(self, doc: Doc, pos: tuple[int, int], fact: str, ftype: FactType, op: str,
               arg: Any) -> Node | None:
@@ -428,7 +428,7 @@ class Validator:
                                 ("id", "hit_policy", "rules")):
                 continue
             tid = raw.get("id")
-            spec = TABLE_SPECS.get(tid)  # type: ignore[arg-type]
+            spec = TABLE_SPECS.get(tid)
             if spec is None:
                 self.at_value(doc, raw, "id", f"unknown table `{tid}`"
                               f"{did_you_mean(tid, TABLE_SPECS)}; tables are "
@@ -446,7 +446,7 @@ class Validator:
             facts = self._facts_for(spec.stage, questions, derived, spec.facts_before,
                                     level_ids)
             rules = self._rules(doc, raw, spec.id, policy, facts, level_ids)
-            tables[tid] = Table(tid, policy, rules, doc.display, pos[0])  # type: ignore[arg-type]
+            tables[tid] = Table(tid, policy, rules, doc.display, pos[0])
         for tid in TABLE_SPECS:
             if tid not in tables and entries:
                 self.problem(entries[0][0], (1, 1), f"the rule set defines no table `{tid}`")
@@ -557,6 +557,11 @@ class Validator:
                 cases = []
             out[stage] = [_plain(case) for case in cases]
         return out
+
+
+def _value_pos(mapping: Any, key: Any) -> tuple[int, int]:
+    """Where the value of `key` is written (the mapping's own position if unknown)."""
+    return getattr(mapping, "value_pos", {}).get(key, _pos(mapping))  # type: ignore[no-any-return]
 
 
 def _located(items: Any) -> list[tuple[Any, tuple[int, int]]]:

@@ -28,7 +28,9 @@ OutputOption = Annotated[
     typer.Option("--output", metavar="FILE", show_default=False,
                  help="Also write the report to FILE: .html, .svg, .md, .txt or .json."),
 ]
-ExplainOption = Annotated[bool, typer.Option("--explain", help="Show the rules that fired and why.")]
+ExplainOption = Annotated[
+    bool, typer.Option("--explain", help="Show the rules that fired and why.")
+]
 ExplainAllOption = Annotated[
     bool, typer.Option("--explain-all", help="Also show the rules that did not fire, and why not.")
 ]

@@ -63,7 +63,7 @@ class _Builder:
             out = LocatedList(self.build(item) for item in node.value)
             out.pos, out.item_pos = _pos(node), [_pos(item) for item in node.value]
             return out
-        return self.constructor.construct_object(node)  # type: ignore[no-untyped-call]
+        return self.constructor.construct_object(node)
 
     def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
         out = LocatedDict()
