@@ -38,9 +38,13 @@ def sections(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, list[s
         lines = [f"{insert['label']}. {insert['summary']}"]
         lines += [f"Look for: {f}" for f in insert["features"]]
         out.append(("Insert", lines))
-    advice = [a["text"] for a in result["advice"] if a.get("topic") != "evidence"]
+    advice = [a["text"] for a in result["advice"]
+              if a.get("topic") not in ("evidence", "safety_net")]
     if advice:
         out.append(("Self-care", advice))
+    safety_net = [a["text"] for a in result["advice"] if a.get("topic") == "safety_net"]
+    if safety_net:
+        out.append(("When to get help at once", safety_net))
     evidence = [a["text"] for a in result["advice"] if a.get("topic") == "evidence"]
     if evidence:
         out.append(("What the evidence says", evidence))
