@@ -34,14 +34,14 @@ def _parse_choice(question: Question, raw: Any, label: str) -> str:
     if isinstance(raw, bool) and {"yes", "no"} <= set(question.values):
         return "yes" if raw else "no"  # YAML 1.1 reads yes/no as booleans
     if not isinstance(raw, str):
-        raise AnswerError(f"{label}: expected one of {', '.join(question.values)}, "
+        raise AnswerError(f"{_prefix(label)}expected one of {', '.join(question.values)}, "
                           f"got {_show(raw)}")
     value = raw.strip().lower()
     if value in UNKNOWN_WORDS and "unknown" in question.values:
         return "unknown"
     if value not in question.values:
-        raise AnswerError(f"{label}: {_show(raw)} is not one of {', '.join(question.values)}"
-                          f"{did_you_mean(value, question.values)}")
+        raise AnswerError(f"{_prefix(label)}{_show(raw)} is not one of "
+                          f"{', '.join(question.values)}{did_you_mean(value, question.values)}")
     return value
 
 
@@ -51,26 +51,26 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in UNKNOWN_WORDS):
         if question.unknown:
             return None
-        raise AnswerError(f"{label}: expected {kind}; unknown is not accepted here")
+        raise AnswerError(f"{_prefix(label)}expected {kind}; unknown is not accepted here")
     if isinstance(raw, bool):
-        raise AnswerError(f"{label}: expected {accepted}, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
     if isinstance(raw, str):
         try:
             value: int | float = int(raw.strip()) if raw.strip().lstrip("-").isdigit() \
                 else float(raw.strip())
         except ValueError:
-            raise AnswerError(f"{label}: expected {accepted}, got {_show(raw)}") from None
+            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}") from None
     elif isinstance(raw, (int, float)):
         value = raw
     else:
-        raise AnswerError(f"{label}: expected {accepted}, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise AnswerError(f"{label}: expected a finite number, got {_show(raw)}")
+            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
         if value.is_integer():
             value = int(value)
     if question.type == "integer" and not isinstance(value, int):
-        raise AnswerError(f"{label}: expected a whole number, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}")
     _check_range(question, value, label)
     return value
 
@@ -81,21 +81,22 @@ def _check_range(question: Question, value: float, label: str) -> None:
         unit = f" {question.unit}" if question.unit else ""
         span = f"from {_num(low)} to {_num(high)}" if low is not None and high is not None \
             else f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
-        raise AnswerError(f"{label}: {_num(value)} is out of range; give a value {span}{unit}")
+        raise AnswerError(f"{_prefix(label)}{_num(value)} is out of range; "
+                          f"give a value {span}{unit}")
 
 
 def _parse_set(question: Question, raw: Any, label: str) -> list[str]:
     if raw is None:
         return []
     if isinstance(raw, str) or not isinstance(raw, (list, tuple)):
-        raise AnswerError(f"{label}: expected a list of ids, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected a list of ids, got {_show(raw)}")
     chosen = set()
     for item in raw:
         if not isinstance(item, str):
-            raise AnswerError(f"{label}: expected ids of {question.id}, got {_show(item)}")
+            raise AnswerError(f"{_prefix(label)}expected ids of {question.id}, got {_show(item)}")
         value = item.strip().lower()
         if value not in question.choices:
-            raise AnswerError(f"{label}: unknown {question.id} id {_show(item)}"
+            raise AnswerError(f"{_prefix(label)}unknown {question.id} id {_show(item)}"
                               f"{did_you_mean(value, question.choices)}; see "
                               f"`insertadvisor schema answers` for the list")
         chosen.add(value)
@@ -133,6 +134,11 @@ def _default(question: Question) -> Any:
     if question.type == "set":
         return []
     return question.default
+
+
+def _prefix(label: str) -> str:
+    """`--arch: ` before a message; nothing at a prompt, where the question is on screen."""
+    return f"{label}: " if label else ""
 
 
 def _num(value: float | None) -> str:

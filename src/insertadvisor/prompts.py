@@ -55,9 +55,9 @@ class Asker:
             if raw.isdigit() and 1 <= int(raw) <= len(options):
                 return options[int(raw) - 1]
             try:
-                return str(parse_answer(question, raw, "answer"))
+                return str(parse_answer(question, raw, ""))
             except AnswerError as exc:
-                self.say(f"  {exc} — type a number from 1 to {len(options)}.", "yellow")
+                self.say(f"  {exc}; or type a number from 1 to {len(options)}.", "yellow")
 
     def number(self, question: Question, optional: bool) -> Any:
         self.say(question.prompt, "bold")
@@ -69,7 +69,7 @@ class Asker:
             if optional and raw == "":
                 return None
             try:
-                return parse_answer(question, raw, "answer")
+                return parse_answer(question, raw, "")
             except AnswerError as exc:
                 self.say(f"  {exc}", "yellow")
 
@@ -94,7 +94,7 @@ class Asker:
             if raw.isdigit() and 1 <= int(raw) <= len(options):
                 return options[int(raw) - 1]
             try:
-                return str(parse_answer(question, raw, "answer"))
+                return str(parse_answer(question, raw, ""))
             except AnswerError as exc:
                 self.say(f"  {exc}", "yellow")
 
