@@ -21,9 +21,9 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 REPORT_URL = "https://github.com/insertadvisor/insertadvisor/issues"
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"insertadvisor {__version__}")
+        ctx.obj.stdout.write(f"insertadvisor {__version__}\n")
         raise typer.Exit()
 
 

@@ -12,6 +12,7 @@ from insertadvisor.commands.common import (
     NoColorOption,
     NoInputOption,
     RulesOption,
+    load_rules,
     with_question_options,
     write_json,
 )
@@ -127,10 +128,8 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         otherwise --arch, --overpronation, --leg-length-diff and --pain-weeks are needed.
         """
         from insertadvisor.assessment import assess as run_assessment
-        from insertadvisor.loading import load_ruleset
-
         env: Environment = ctx.obj
-        ruleset = load_ruleset(rules)
+        ruleset = load_rules(env, rules)
         collected = collect_answers(env, ruleset, "assess", answers, answers_given, no_input,
                                     no_color)
         result = run_assessment(ruleset, collected)
@@ -159,10 +158,8 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         Asks for any answer not given (on a terminal); otherwise --weeks-wearing is needed.
         """
         from insertadvisor.assessment import checkin as run_checkin
-        from insertadvisor.loading import load_ruleset
-
         env: Environment = ctx.obj
-        ruleset = load_ruleset(rules)
+        ruleset = load_rules(env, rules)
         collected = collect_answers(env, ruleset, "checkin", answers, answers_given, no_input,
                                     no_color)
         show(env, ruleset, run_checkin(ruleset, collected), json_out, explain, output,

@@ -10,7 +10,8 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from insertadvisor.model import Question
+from insertadvisor.environment import Environment
+from insertadvisor.model import Question, Ruleset
 
 RulesOption = Annotated[
     Path | None,
@@ -23,6 +24,14 @@ NoInputOption = Annotated[
     bool, typer.Option("--no-input", help="Never prompt; missing required answers are an error.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour.")]
+
+
+def load_rules(env: Environment, rules: Path | None) -> Ruleset:
+    """The rule set chosen by --rules, else $INSERTADVISOR_RULES (read from `env`), else
+    the packaged one."""
+    from insertadvisor.loading import ENV_RULES, load_ruleset
+
+    return load_ruleset(rules or env.environ.get(ENV_RULES) or None)
 
 
 def with_question_options(questions: tuple[Question, ...]) -> Callable[

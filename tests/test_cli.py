@@ -1,0 +1,184 @@
+"""The command-line contract of design.md: exit codes, stdout purity, --version, -m."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from insertadvisor import __version__
+
+from .conftest import CORE_FLAGS, run_cli, run_installed
+
+
+def test_version_is_printed() -> None:
+    result = run_cli(["--version"])
+    assert (result.status, result.stdout) == (0, f"insertadvisor {__version__}\n")
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "insertadvisor", "--version"],
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, f"insertadvisor {__version__}\n")
+
+
+def test_installed_console_script_assesses() -> None:
+    done = run_installed(["assess", *CORE_FLAGS, "--json"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["insert"]["type"] == "otc"
+
+
+def test_bare_command_shows_help() -> None:
+    result = run_cli([])
+    assert result.status == 0
+    assert "assess" in result.stdout and "checkin" in result.stdout
+
+
+def test_json_stdout_is_one_object_and_nothing_else() -> None:
+    result = run_cli(["assess", *CORE_FLAGS, "--json"])
+    assert result.status == 0
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == "1" and data["kind"] == "assessment"
+    assert result.stderr == ""
+
+
+def test_json_keys_follow_the_contract() -> None:
+    data = json.loads(run_cli(["assess", *CORE_FLAGS, "--json"]).stdout)
+    assert {"schema_version", "kind", "triage", "insert", "referrals", "advice",
+            "fired_rules", "answers", "ruleset", "disclaimer"} <= set(data)
+    assert {"type", "heel_lift", "features", "summary"} <= set(data["insert"])
+    assert list(data["answers"]) == ["arch", "overpronation", "leg_length_diff_mm", "pain_weeks",
+                                     "symptoms", "age", "tried_otc_weeks", "footwear"]
+    assert data["answers"] == {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": None,
+                               "pain_weeks": 3, "symptoms": [], "age": None,
+                               "tried_otc_weeks": None, "footwear": "unknown"}
+    assert set(data["ruleset"]) == {"name", "version", "sha256"}
+    assert len(data["ruleset"]["sha256"]) == 64
+    for fired in data["fired_rules"]:
+        assert set(fired) == {"id", "file", "line", "because", "source"}
+        assert fired["file"].startswith("rules/") and fired["source"]
+
+
+def test_prompted_json_run_keeps_prompts_on_stderr() -> None:
+    """On a terminal with --json, every prompt goes to stderr; stdout is still pure JSON."""
+    typed = "flat\nyes\nunknown\n3\n" + "n\n" * 19 + "\n\n\n"
+    result = run_cli(["assess", "--json"], stdin=typed, tty=True)
+    assert result.status == 0, result.stderr
+    assert json.loads(result.stdout)["answers"]["arch"] == "flat"
+    assert "What is your arch like" in result.stderr
+    assert "arch" not in result.stdout.split("{", 1)[0]
+
+
+def test_prompts_ask_only_what_was_not_given() -> None:
+    typed = "n\n" * 19 + "\n\n\n"
+    result = run_cli(["assess", *CORE_FLAGS, "--json"], stdin=typed, tty=True)
+    assert result.status == 0, result.stderr
+    assert "What is your arch like" not in result.stderr
+    assert "[y/n]" in result.stderr
+
+
+def test_no_input_never_prompts_even_on_a_terminal() -> None:
+    result = run_cli(["assess", "--arch", "flat", "--no-input"], tty=True)
+    assert result.status == 2
+    assert result.stderr.count("\n") == 1
+    assert "--overpronation, --leg-length-diff, --pain-weeks" in result.stderr
+
+
+def test_missing_answers_without_a_terminal_name_the_flags() -> None:
+    result = run_cli(["assess", "--json"])
+    assert result.status == 2
+    assert result.stdout == ""
+    assert "pass --arch, --overpronation, --leg-length-diff, --pain-weeks" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--arch", "flatt"], "--arch: 'flatt' is not one of flat, normal, high, unknown "
+                          "(did you mean `flat`?)"),
+    (["--pain-weeks", "-1"], "--pain-weeks: -1 is out of range"),
+    (["--leg-length-diff", "nan"], "--leg-length-diff: expected a finite number"),
+    (["--symptom", "fevr"], "did you mean `fever`?"),
+    (["--no-such-flag"], "No such option: --no-such-flag"),
+])
+def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
+    result = run_cli(["assess", *CORE_FLAGS, *args, "--json"])
+    assert result.status == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_rule_set_exits_3_with_located_problems(rules_copy: object) -> None:
+    path = rules_copy / "inserts.yaml"  # type: ignore[operator]
+    path.write_text(path.read_text().replace("hit_policy: first", "hit_policy: frist", 1))
+    result = run_cli(["assess", *CORE_FLAGS, "--json", "--rules", str(rules_copy)])
+    assert result.status == 3
+    assert f"{path}:4:17: table `insert` must have hit_policy first or unique " \
+           "(did you mean `first`?)" in result.stderr
+
+
+def test_rules_from_the_environment_variable(rules_copy: object) -> None:
+    path = rules_copy / "ruleset.yaml"  # type: ignore[operator]
+    path.write_text(path.read_text().replace("name: insertadvisor-default", "name: clinic-a"))
+    result = run_cli(["assess", *CORE_FLAGS, "--json"],
+                     environ={"INSERTADVISOR_RULES": str(rules_copy)})
+    assert result.status == 0, result.stderr
+    assert json.loads(result.stdout)["ruleset"]["name"] == "clinic-a"
+
+
+def test_missing_rule_folder_exits_3() -> None:
+    result = run_cli(["assess", *CORE_FLAGS, "--rules", "/nonexistent/rules"])
+    assert result.status == 3
+    assert "/nonexistent/rules:1:1: no such rule-set folder" in result.stderr
+
+
+def test_internal_error_is_one_line_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import insertadvisor.assessment
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(insertadvisor.assessment, "assess", broken)
+    result = run_cli(["assess", *CORE_FLAGS, "--json"])
+    assert result.status == 1
+    assert result.stderr.count("\n") == 1
+    assert "internal error: RuntimeError: boom" in result.stderr and "report" in result.stderr
+    debug = run_cli(["--debug", "assess", *CORE_FLAGS, "--json"])
+    assert debug.status == 1 and "Traceback" in debug.stderr
+
+
+def test_interrupt_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import insertadvisor.assessment
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(insertadvisor.assessment, "assess", interrupted)
+    result = run_cli(["assess", *CORE_FLAGS, "--json"])
+    assert (result.status, result.stderr) == (130, "insertadvisor: interrupted\n")
+
+
+def test_checkin_json() -> None:
+    result = run_cli(["checkin", "--weeks-wearing", "3", "--effect", "numbness_tingling",
+                      "--json"])
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["triage"], data["stop_wearing"]) == ("checkin", "urgent", True)
+    assert data["answers"] == {"weeks_wearing": 3, "effects": ["numbness_tingling"]}
+
+
+def test_report_for_a_pipe_is_plain_text_with_warnings_first() -> None:
+    result = run_cli(["assess", *CORE_FLAGS, "--symptom", "fever"])
+    assert result.status == 0
+    assert "\x1b[" not in result.stdout
+    assert result.stdout.startswith("URGENT: See a doctor within 24 hours")
+    order = [result.stdout.index(h) for h in ("Who to see", "Insert", "What the evidence says")]
+    assert order == sorted(order)
+    assert "not a diagnosis" in result.stdout
+
+
+def test_explain_lists_fired_rules_with_sources() -> None:
+    result = run_cli(["assess", *CORE_FLAGS, "--explain"])
+    assert "Why (the rules that fired)" in result.stdout
+    assert "insert-otc-foot-factor (rules/inserts.yaml:" in result.stdout
+    assert "Source: Rasenberg 2018" in result.stdout
