@@ -1,0 +1,75 @@
+"""Answers: one parser for flags, prompts, files and batch records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from insertadvisor.answers import AnswerError, complete, parse_answer, parse_mapping
+from insertadvisor.model import Ruleset
+
+
+def q(ruleset: Ruleset, qid: str, stage: str = "assess") -> Any:
+    return ruleset.question(stage, qid)
+
+
+@pytest.mark.parametrize(("qid", "raw", "expected"), [
+    ("arch", "flat", "flat"),
+    ("arch", " Flat ", "flat"),
+    ("arch", "don't know", "unknown"),
+    ("overpronation", True, "yes"),  # YAML 1.1 reads an unquoted yes as true
+    ("overpronation", False, "no"),
+    ("leg_length_diff_mm", "unknown", None),
+    ("leg_length_diff_mm", None, None),
+    ("leg_length_diff_mm", "6", 6),
+    ("leg_length_diff_mm", "4.5", 4.5),
+    ("leg_length_diff_mm", 5.0, 5),
+    ("pain_weeks", "0", 0),
+    ("age", "42", 42),
+    ("age", 42.0, 42),
+    ("symptoms", ["night_pain", "fever", "fever"], ["fever", "night_pain"]),
+    ("symptoms", None, []),
+])
+def test_accepted(ruleset: Ruleset, qid: str, raw: Any, expected: Any) -> None:
+    value = parse_answer(q(ruleset, qid), raw, "--x")
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(("qid", "raw", "message"), [
+    ("arch", "flatt", "--x: 'flatt' is not one of flat, normal, high, unknown "
+                      "(did you mean `flat`?)"),
+    ("arch", True, "--x: expected one of flat, normal, high, unknown, got True"),
+    ("pain_weeks", "unknown", "--x: expected a number; unknown is not accepted here"),
+    ("pain_weeks", "-2", "--x: -2 is out of range; give a value from 0 to 5200 weeks"),
+    ("pain_weeks", "nan", "--x: expected a finite number, got 'nan'"),
+    ("pain_weeks", "inf", "--x: expected a finite number, got 'inf'"),
+    ("pain_weeks", "1e400", "--x: expected a finite number, got '1e400'"),
+    ("pain_weeks", 10**400, "--x: 1" + "0" * 400 + " is out of range"),
+    ("pain_weeks", "three", "--x: expected a number, got 'three'"),
+    ("pain_weeks", True, "--x: expected a number, got True"),
+    ("age", "41.5", "--x: expected a whole number, got '41.5'"),
+    ("symptoms", "fever", "--x: expected a list of ids, got 'fever'"),
+    ("symptoms", ["fevr"], "--x: unknown symptoms id 'fevr' (did you mean `fever`?)"),
+    ("symptoms", [3], "--x: expected ids of symptoms, got 3"),
+])
+def test_rejected(ruleset: Ruleset, qid: str, raw: Any, message: str) -> None:
+    with pytest.raises(AnswerError) as info:
+        parse_answer(q(ruleset, qid), raw, "--x")
+    assert str(info.value).startswith(message)
+
+
+def test_unknown_keys_are_rejected_with_a_suggestion(ruleset: Ruleset) -> None:
+    with pytest.raises(AnswerError, match=r"unknown key 'painweeks' \(did you mean `pain_weeks`"):
+        parse_mapping(ruleset.questions["assess"], {"painweeks": 3}, "file")
+
+
+def test_complete_fills_optional_answers(ruleset: Ruleset) -> None:
+    given = {"arch": "flat", "overpronation": "no", "leg_length_diff_mm": None, "pain_weeks": 2}
+    assert complete(ruleset.questions["assess"], given) == {
+        **given, "symptoms": [], "age": None, "tried_otc_weeks": None, "footwear": "unknown"}
+
+
+def test_complete_names_every_missing_flag(ruleset: Ruleset) -> None:
+    with pytest.raises(AnswerError, match="pass --overpronation, --pain-weeks"):
+        complete(ruleset.questions["assess"], {"arch": "flat", "leg_length_diff_mm": 3})
