@@ -8,12 +8,15 @@ in the questions' order; whole numbers stay ints so JSON shows `3`, not `3.0`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from insertadvisor.errors import InputError, did_you_mean
 from insertadvisor.model import Question
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,15}")
 UNKNOWN_WORDS = ("unknown", "don't know", "dont know", "?")
 
 
@@ -55,11 +58,12 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     if isinstance(raw, bool):
         raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
     if isinstance(raw, str):
-        try:
-            value: int | float = int(raw.strip()) if raw.strip().lstrip("-").isdigit() \
-                else float(raw.strip())
-        except ValueError:
-            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}") from None
+        text = raw.strip()
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
+        if not _DECIMAL.fullmatch(text):  # plain decimals only: no 1_000, 0x10 or other digits
+            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
+        value: int | float = int(text) if _WHOLE.fullmatch(text) else float(text)  # 1e400: inf
     elif isinstance(raw, (int, float)):
         value = raw
     else:
@@ -67,22 +71,29 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     if isinstance(value, float):
         if not math.isfinite(value):
             raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
-        if value.is_integer():
+        if value.is_integer() and abs(value) < 2**53:
             value = int(value)
+    _check_range(question, value, label)
     if question.type == "integer" and not isinstance(value, int):
         raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}")
-    _check_range(question, value, label)
     return value
 
 
 def _check_range(question: Question, value: float, label: str) -> None:
     low, high = question.min, question.max
     if (low is not None and value < low) or (high is not None and value > high):
-        unit = f" {question.unit}" if question.unit else ""
-        span = f"from {_num(low)} to {_num(high)}" if low is not None and high is not None \
-            else f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
         raise AnswerError(f"{_prefix(label)}{_num(value)} is out of range; "
-                          f"give a value {span}{unit}")
+                          f"{_range_text(question)}")
+
+
+def _range_text(question: Question) -> str:
+    low, high = question.min, question.max
+    unit = f" {question.unit}" if question.unit else ""
+    if low is None and high is None:
+        return "give a smaller number"
+    span = f"from {_num(low)} to {_num(high)}" if low is not None and high is not None \
+        else f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
+    return f"give a value {span}{unit}"
 
 
 def _parse_set(question: Question, raw: Any, label: str) -> list[str]:
@@ -142,11 +153,16 @@ def _prefix(label: str) -> str:
 
 
 def _num(value: float | None) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # more digits than sys.get_int_max_str_digits() allows
+            return f"about 10^{int(abs(value).bit_length() * math.log10(2))}"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 10**15:
         return str(int(value))
     return str(value)
 
 
 def _show(raw: Any) -> str:
-    text = repr(raw) if not isinstance(raw, str) else f"'{raw}'"
+    text = repr(raw)  # escapes newlines and control characters: a message stays one line
     return text if len(text) <= 40 else text[:37] + "...'"

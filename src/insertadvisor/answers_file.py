@@ -18,8 +18,14 @@ MAX_BYTES = 1_000_000
 def read_source(name: str, stdin: TextIO) -> str:
     """The text of `name`, or of stdin when it is `-`."""
     if name == "-":
-        text = stdin.read(MAX_BYTES + 1)
         where = "stdin"
+        buffer = getattr(stdin, "buffer", None)  # the bytes, so they are checked like a file's
+        try:
+            raw = buffer.read(MAX_BYTES + 1) if buffer is not None \
+                else stdin.read(MAX_BYTES + 1)
+        except UnicodeDecodeError:
+            raise AnswerError("--answers stdin: is not UTF-8 text") from None
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     else:
         path = Path(name)
         where = name
@@ -34,16 +40,15 @@ def read_source(name: str, stdin: TextIO) -> str:
             raise AnswerError(f"--answers {name}: permission denied") from None
         except OSError as exc:
             raise AnswerError(f"--answers {name}: cannot read it ({exc.strerror})") from None
-        if b"\0" in data:
-            raise AnswerError(f"--answers {name}: looks binary; give a YAML or JSON file")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise AnswerError(f"--answers {name}: is not UTF-8 text") from None
-    if len(text) > MAX_BYTES:
+    if len(data) > MAX_BYTES:
         raise AnswerError(f"--answers {where}: larger than {MAX_BYTES} bytes; an answers "
                           "file holds one person's answers")
-    return text
+    if b"\0" in data:
+        raise AnswerError(f"--answers {where}: looks binary; give a YAML or JSON file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AnswerError(f"--answers {where}: is not UTF-8 text") from None
 
 
 def parse_text(text: str, where: str) -> dict[Any, Any]:
@@ -59,6 +64,8 @@ def parse_text(text: str, where: str) -> dict[Any, Any]:
                               f"{exc.msg}") from None
         except RecursionError:
             raise AnswerError(f"--answers {where}: nested too deeply") from None
+        except ValueError:  # a number longer than int() reads (sys.get_int_max_str_digits)
+            raise AnswerError(f"--answers {where}: a number with too many digits") from None
     else:
         from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 

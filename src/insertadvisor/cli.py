@@ -95,6 +95,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return _fail(env, f"error: invalid rule set ({len(exc.problems)} problem"
                           f"{'s' if len(exc.problems) != 1 else ''})", ExitStatus.INVALID_RULES)
     except InsertAdvisorError as exc:
+        if exc.exit_status == ExitStatus.INTERRUPTED:  # the person stopped it: not an error
+            return _fail(env, str(exc), exc.exit_status)
         return _fail(env, f"error: {exc}", exc.exit_status)
     except BrokenPipeError:
         _silence_stdout()
@@ -104,7 +106,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
             import traceback
 
             traceback.print_exc(file=env.stderr)
-        return _fail(env, f"internal error: {type(exc).__name__}: {exc}. This is a bug; please "
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return _fail(env, f"internal error: {detail}. This is a bug; please "
                           f"report it at {REPORT_URL} with the command you ran "
                           "(--debug shows the details).", ExitStatus.INTERNAL_ERROR)
     if status == ExitStatus.INTERRUPTED:
@@ -114,6 +117,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
 
 def _fail(env: Environment, message: str, status: int) -> int:
     try:
+        message = " ".join(message.split())  # one line, whatever the exception's text held
         env.stderr.write(f"insertadvisor: {message}\n")
         env.stderr.flush()
     except (BrokenPipeError, ValueError):

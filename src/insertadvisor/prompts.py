@@ -12,14 +12,23 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from insertadvisor.answers import AnswerError, parse_answer
+from insertadvisor.errors import ExitStatus, InsertAdvisorError
 from insertadvisor.model import Item, Question
 
 YES = ("y", "yes")
 NO = ("n", "no")
 
 
-class EndOfInput(Exception):
-    """Standard input ended while a question was waiting for an answer."""
+class EndOfInput(InsertAdvisorError):
+    """Standard input ended (Ctrl-D) while a question was waiting for an answer.
+
+    The person stopped the run, as with Ctrl-C: exit 130 with one line, no traceback.
+    """
+
+    exit_status = ExitStatus.INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("stopped: input ended before every question was answered")
 
 
 class Asker:
@@ -38,8 +47,14 @@ class Asker:
     def read(self, prompt: str = "> ") -> str:
         self.out.write(prompt)
         self.out.flush()
-        line = self.stdin.readline()
+        try:
+            line = self.stdin.readline()
+        except KeyboardInterrupt:
+            self.out.write("\n")  # end the prompt's line: the one-line message goes below it
+            raise
         if not line:
+            self.out.write("\n")
+            self.out.flush()
             raise EndOfInput
         return line.strip()
 

@@ -62,7 +62,7 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
          answers: dict[str, Any], no_color: bool) -> dict[str, Any]:
     from insertadvisor.assessment import triage_so_far
-    from insertadvisor.prompts import Asker, ask_missing
+    from insertadvisor.prompts import Asker, EndOfInput, ask_missing
 
     asker = Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color))
     shown: set[str] = set()
@@ -80,7 +80,11 @@ def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
         for referral in now["referrals"]:
             asker.say(f"  {referral['reason']}", "red")
         asker.say()
-        return asker.read("Answer the remaining questions too? [y/N]: ").lower() in ("y", "yes")
+        try:
+            reply = asker.read("Answer the remaining questions too? [y/N]: ")
+        except EndOfInput:  # Ctrl-D takes the default, No: the emergency result is shown
+            return False
+        return reply.lower() in ("y", "yes")
 
     return ask_missing(questions, answers, asker, on_yes)
 

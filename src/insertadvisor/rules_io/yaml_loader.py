@@ -32,8 +32,15 @@ class YamlProblem(Exception):
     """A YAML document that cannot be read, with the position of the problem."""
 
     def __init__(self, line: int, column: int, message: str) -> None:
+        message = " ".join(message.split())  # always one line, whatever PyYAML said
         self.line, self.column, self.message = line, column, message
         super().__init__(f"{line}:{column}: {message}")
+
+
+class _ValueTooLarge(Exception):
+    def __init__(self, pos: tuple[int, int]) -> None:
+        super().__init__(pos)
+        self.pos = pos
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -63,7 +70,10 @@ class _Builder:
             out = LocatedList(self.build(item) for item in node.value)
             out.pos, out.item_pos = _pos(node), [_pos(item) for item in node.value]
             return out
-        return self.constructor.construct_object(node)
+        try:
+            return self.constructor.construct_object(node)
+        except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits()
+            raise _ValueTooLarge(_pos(node)) from exc
 
     def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
         out = LocatedDict()
@@ -89,8 +99,15 @@ def load(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlProblem(line, column, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:  # a control character: locate it, say it in one line
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise YamlProblem(line, column, f"invalid YAML: character #x{exc.character:04x} is "
+                                        "not allowed (is this a text file?)") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
+    except RecursionError:  # composing recurses once per level of nesting
+        raise YamlProblem(1, 1, "the YAML is nested too deeply") from None
     if node is None:
         return None
     try:
@@ -99,5 +116,7 @@ def load(text: str) -> Any:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlProblem(line, column, f"invalid value: {exc.problem}") from None
+    except _ValueTooLarge as exc:
+        raise YamlProblem(*exc.pos, "a number with too many digits") from None
     except RecursionError:
         raise YamlProblem(1, 1, "the YAML is nested too deeply") from None
