@@ -46,6 +46,17 @@ class Environment:
         """Colour a stream only when it is a terminal and nothing said otherwise."""
         return bool(isatty) and self.colour_allowed and not no_color
 
+    def columns(self) -> int:
+        """The width to wrap prompts to: $COLUMNS, else the terminal's (stderr), else 80."""
+        try:
+            return max(int(self.environ.get("COLUMNS", "")), 1)
+        except ValueError:
+            pass
+        try:
+            return os.get_terminal_size(self.stderr.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return 80
+
     def can_prompt(self, no_input: bool) -> bool:
         """Prompts appear only when stdin is a terminal and --no-input was not given."""
         return bool(self.stdin_isatty) and not no_input

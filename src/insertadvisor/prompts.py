@@ -34,24 +34,33 @@ class EndOfInput(InsertAdvisorError):
 class Asker:
     """Reads answers from `stdin`, writing questions and reasons to `out` (stderr)."""
 
-    def __init__(self, stdin: TextIO, out: TextIO, colour: bool = False) -> None:
+    def __init__(self, stdin: TextIO, out: TextIO, colour: bool = False,
+                 width: int = 80) -> None:
         self.stdin, self.out, self.colour = stdin, out, colour
+        self.width = max(width, 20)  # lines are wrapped here, not cut mid-word by the terminal
 
     def say(self, text: str = "", style: str = "") -> None:
         codes = {"bold": "1", "dim": "2", "red": "1;31", "yellow": "33", "green": "32"}
-        if self.colour and style in codes:
-            text = f"\x1b[{codes[style]}m{text}\x1b[0m"
-        self.out.write(text + "\n")
+        on, off = (f"\x1b[{codes[style]}m", "\x1b[0m") if self.colour and style in codes \
+            else ("", "")
+        for line in self._wrap(text):
+            self.out.write(f"{on}{line}{off}\n")
         self.out.flush()
 
+    def _wrap(self, text: str) -> list[str]:
+        import textwrap
+
+        indent = text[:len(text) - len(text.lstrip(" "))]
+        return textwrap.wrap(text.lstrip(" "), self.width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False) or [""]
+
     def read(self, prompt: str = "> ") -> str:
-        self.out.write(prompt)
+        *head, last = self._wrap(prompt.rstrip())
+        for line in head:
+            self.out.write(line + "\n")
+        self.out.write(last + " ")
         self.out.flush()
-        try:
-            line = self.stdin.readline()
-        except KeyboardInterrupt:
-            self.out.write("\n")  # end the prompt's line: the one-line message goes below it
-            raise
+        line = self.stdin.readline()  # Ctrl-C: Click ends the line, the CLI says "interrupted"
         if not line:
             self.out.write("\n")
             self.out.flush()

@@ -64,7 +64,8 @@ def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
     from insertadvisor.assessment import triage_so_far
     from insertadvisor.prompts import Asker, EndOfInput, ask_missing
 
-    asker = Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color))
+    asker = Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color),
+                  width=env.columns())
     shown: set[str] = set()
 
     def on_yes(so_far: dict[str, Any]) -> bool:
