@@ -74,6 +74,9 @@ def parse_text(text: str, where: str) -> dict[Any, Any]:
         except YamlProblem as exc:
             raise AnswerError(f"--answers {where}:{exc.line}:{exc.column}: "
                               f"{exc.message}") from None
+    if data is None:  # only comments, or an empty document
+        raise AnswerError(f"--answers {where}: is empty; give a mapping of answers, "
+                          "like `arch: flat`")
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise AnswerError(f"--answers {where}: the top level is {kind}; it must be a mapping "
