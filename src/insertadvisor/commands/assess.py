@@ -90,6 +90,14 @@ def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
     return ask_missing(questions, answers, asker, on_yes)
 
 
+def check_output(output: Path | None) -> None:
+    """Refuse an --output suffix before any question is asked, not after."""
+    if output is not None:
+        from insertadvisor.render.export import check_suffix
+
+        check_suffix(output)
+
+
 def show(env: Environment, ruleset: Ruleset, result: dict[str, Any], json_out: bool,
          explain: bool, output: Path | None, no_color: bool) -> None:
     """Write the result to stdout (JSON or a report) and, if asked, to --output."""
@@ -134,6 +142,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         """
         from insertadvisor.assessment import assess as run_assessment
         env: Environment = ctx.obj
+        check_output(output)
         ruleset = load_rules(env, rules)
         collected = collect_answers(env, ruleset, "assess", answers, answers_given, no_input,
                                     no_color)
@@ -164,6 +173,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         """
         from insertadvisor.assessment import checkin as run_checkin
         env: Environment = ctx.obj
+        check_output(output)
         ruleset = load_rules(env, rules)
         collected = collect_answers(env, ruleset, "checkin", answers, answers_given, no_input,
                                     no_color)

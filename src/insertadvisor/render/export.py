@@ -1,57 +1,301 @@
-"""Writing a report to a file for --output, atomically (a temp file, then a rename).
+"""`--output FILE`: the report written to a file, its format chosen by the suffix.
 
-The format follows the suffix. (First cut: .txt and .json; the scripting issue adds
-.html, .svg and .md.)
+.html  a self-contained page to print and bring to a clinician (inline CSS, no scripts,
+       no external resources)
+.svg   the terminal report as a picture (Rich's recorder; the only format that loads Rich)
+.md    Markdown, for notes and tickets
+.txt   the plain-text report (render/text.py)
+.json  the `--json` object
+
+Files are written atomically: to a temporary file in the same folder, then renamed over
+the target, so a reader never sees half a report and a failure leaves no debris.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from insertadvisor.errors import InputError
 from insertadvisor.model import Ruleset
 
+SUFFIXES = (".html", ".svg", ".md", ".txt", ".json")
 
-def _text(result: dict[str, Any], ruleset: Ruleset, explain: bool) -> str:
+
+def check_suffix(path: Path) -> str:
+    """The format of `path` from its suffix; InputError naming the supported ones."""
+    suffix = path.suffix.lower()
+    if suffix == ".htm":
+        suffix = ".html"
+    if suffix not in SUFFIXES:
+        shown = f"{path.suffix!r}" if path.suffix else "no suffix"
+        raise InputError(f"--output {path}: {shown} is not a report format; end the name with "
+                         f"{', '.join(SUFFIXES)}")
+    return suffix
+
+
+def write_report(path: Path, result: dict[str, Any], ruleset: Ruleset,
+                 explain: bool = False) -> None:
+    """Write the report for `result` to `path`, in the format its suffix names."""
+    renderers: dict[str, Callable[[dict[str, Any], Ruleset, bool], str]] = {
+        ".html": to_html, ".svg": to_svg, ".md": to_markdown, ".txt": to_text,
+        ".json": to_json,
+    }
+    text = renderers[check_suffix(path)](result, ruleset, explain)
+    write_atomically(path, text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` through a temporary file and a rename."""
+    folder = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        raise InputError(f"--output {path}: the folder {folder} does not exist") from None
+    except PermissionError:
+        raise InputError(f"--output {path}: cannot write in {folder} (permission "
+                         "denied)") from None
+    except OSError as exc:
+        raise InputError(f"--output {path}: cannot write it ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, IsADirectoryError):
+            raise InputError(f"--output {path}: is a folder; give a file name") from None
+        if isinstance(exc, OSError):
+            raise InputError(f"--output {path}: cannot write it ({exc.strerror})") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# --- the formats -------------------------------------------------------------------------
+
+
+def to_json(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
+    import json
+
+    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_text(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
     from insertadvisor.render.text import render
 
     return render(result, ruleset, explain=explain)
 
 
-def _json(result: dict[str, Any], ruleset: Ruleset, explain: bool) -> str:
-    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+def to_svg(result: dict[str, Any], ruleset: Ruleset, explain: bool = False,
+           width: int = 80, title: str = "insertadvisor") -> str:
+    """The terminal report as an SVG picture, drawn by the same code as the terminal."""
+    import io
+
+    from rich.console import Console
+
+    from insertadvisor.render.rich_view import render
+
+    console = Console(file=io.StringIO(), record=True, width=width, color_system="truecolor",
+                      force_terminal=True, highlight=False, emoji=False, soft_wrap=False)
+    render(console, result, ruleset, explain=explain)
+    return console.export_svg(title=title)
 
 
-FORMATS = {".txt": _text, ".json": _json}
+def _title(result: dict[str, Any]) -> str:
+    return "Back pain and foot inserts: assessment" if result["kind"] == "assessment" \
+        else "Foot inserts: check-in"
 
 
-def write_report(path: Path, result: dict[str, Any], ruleset: Ruleset,
-                 explain: bool = False) -> None:
-    """Write the report in the format of `path`'s suffix, replacing any old file whole."""
-    make = FORMATS.get(path.suffix.lower())
-    if make is None:
-        raise InputError(f"--output {path}: unknown format {path.suffix or '(no suffix)'}; "
-                         f"use one of {', '.join(FORMATS)}")
-    atomic_write(path, make(result, ruleset, explain))
+def _answer_rows(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, str]]:
+    """(question, answer) in the questions' order, answers in the person's words."""
+    stage = "assess" if result["kind"] == "assessment" else "checkin"
+    rows = []
+    for question in ruleset.questions[stage]:
+        value = result["answers"].get(question.id)
+        prompt = question.prompt
+        if question.type == "set":
+            prompt = f"{question.id.replace('_', ' ').capitalize()} reported"
+            prompts = {item.id: item.prompt for item in question.items}
+            shown = "; ".join(_item_words(prompts.get(v, v)) for v in value or []) or "none"
+        elif value is None:
+            shown = "not known"
+        elif question.type == "choice":
+            shown = question.labels.get(value, str(value))
+        else:
+            shown = f"{value} {question.unit}".strip()
+        rows.append((prompt, shown))
+    return rows
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to a temp file beside `path` and rename it over `path`."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"--output {path}: cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _item_words(prompt: str) -> str:
+    """A yes/no screening question, shorter: "Do you have X?" -> "X"."""
+    text = " ".join(prompt.split()).rstrip("?")
+    text = text.removeprefix("Do you have ")
+    return text[:1].upper() + text[1:]
+
+
+def to_markdown(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
+    from insertadvisor.render.text import explanation, sections
+
+    lines = [f"# {_title(result)}", ""]
+    for number, (heading, paragraphs) in enumerate(sections(result, ruleset)):
+        lines += [f"{'**' if number == 0 else '## '}{_md(heading)}{'**' if number == 0 else ''}",
+                  ""]
+        lines += [f"- {_md(p)}" for p in paragraphs]
+        if paragraphs:
+            lines.append("")
+    lines += ["## Your answers", "", "| Question | Answer |", "|---|---|"]
+    lines += [f"| {_md(q)} | {_md(a)} |" for q, a in _answer_rows(result, ruleset)]
+    lines.append("")
+    if explain:
+        lines += ["## Why (the rules that fired)", ""]
+        lines += [f"- {_md(line)}" for line in explanation(result)]
+        lines.append("")
+    info = result["ruleset"]
+    lines += [f"Rule set {_md(info['name'])} {_md(info['version'])} (sha256 "
+              f"`{info['sha256'][:12]}`), {date.today().isoformat()}.", "",
+              f"*{_md(result['disclaimer'])}*", ""]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+_CSS = """
+:root { --ink: #1a1a1a; --muted: #555; --line: #d0d0d0; --paper: #fff;
+  --emergency: #b00020; --urgent: #c62828; --soon: #8a5a00; --routine: #1f5f8b;
+  --self_care: #2e7d32; }
+* { box-sizing: border-box; }
+html { font-size: 17px; }
+body { margin: 0; background: #f3f3f1; color: var(--ink);
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    sans-serif; line-height: 1.5; }
+main { max-width: 46rem; margin: 2rem auto; padding: 2rem 2.5rem; background: var(--paper);
+  border: 1px solid var(--line); border-radius: 6px; }
+header { border-bottom: 2px solid var(--ink); padding-bottom: .6rem; margin-bottom: 1.2rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .2rem; line-height: 1.25; }
+.meta { color: var(--muted); font-size: .85rem; margin: 0; }
+h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; padding-bottom: .15rem;
+  border-bottom: 1px solid var(--line); break-after: avoid; page-break-after: avoid; }
+p, ul, table { margin: 0 0 .8rem; }
+ul { padding-left: 1.3rem; }
+li { margin-bottom: .35rem; }
+.triage { border: 3px solid currentColor; border-radius: 6px; padding: .8rem 1rem;
+  margin-bottom: 1.2rem; break-inside: avoid; page-break-inside: avoid; }
+.triage .level { display: block; font-size: .8rem; font-weight: 700; letter-spacing: .08em;
+  text-transform: uppercase; }
+.triage .message { display: block; font-size: 1.2rem; font-weight: 700; color: var(--ink); }
+.stop { font-weight: 700; }
+.level-emergency { color: var(--emergency); } .level-urgent { color: var(--urgent); }
+.level-soon { color: var(--soon); } .level-routine { color: var(--routine); }
+.level-self_care { color: var(--self_care); }
+.tag { font-weight: 700; }
+table { width: 100%; border-collapse: collapse; font-size: .92rem; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
+  border-bottom: 1px solid var(--line); }
+th { width: 62%; font-weight: normal; color: var(--muted); }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.evidence { color: var(--muted); }
+.safety li { font-weight: 600; }
+.why li { font-size: .85rem; color: var(--muted); }
+.notes { border: 1px dashed var(--line); min-height: 6rem; border-radius: 4px; }
+footer { margin-top: 1.6rem; padding-top: .6rem; border-top: 1px solid var(--line);
+  font-size: .85rem; color: var(--muted); }
+footer .disclaimer { font-style: italic; color: var(--ink); }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+  font-size: .85em; }
+@media (max-width: 40rem) { main { margin: 0; border: 0; border-radius: 0; padding: 1rem; }
+  th { width: 50%; } }
+@media print {
+  @page { margin: 16mm 15mm; }
+  html { font-size: 11pt; }
+  body { background: #fff; }
+  main { max-width: none; margin: 0; padding: 0; border: 0; }
+  .triage { border-width: 2pt; }
+  .notes { border: 1pt solid #888; min-height: 30mm; }
+  a { color: inherit; text-decoration: none; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def to_html(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
+    """A self-contained, printable page: everything a clinician needs on one or two sheets."""
+    from html import escape
+
+    from insertadvisor.render.text import explanation, sections
+
+    def ul(items: list[str], cls: str = "") -> str:
+        attr = f' class="{cls}"' if cls else ""
+        return f"<ul{attr}>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+    parts = sections(result, ruleset)
+    level = ruleset.level(result["triage"])
+    info = result["ruleset"]
+    today = date.today()
+    body: list[str] = [
+        f'<div class="triage level-{escape(level.id)}">'
+        f'<span class="level">{escape(level.label)}</span>'
+        f'<span class="message">{escape(level.message)}</span></div>',
+    ]
+    for heading, paragraphs in parts[1:]:  # the same sections, in the same order, as text
+        items = [escape(p) for p in paragraphs]
+        if heading == "Who to see":
+            items = [f'<span class="tag level-{escape(r["urgency"])}">'
+                     f'{escape(ruleset.level(r["urgency"]).label)}:</span> '
+                     f'<strong>{escape(r["to"])}.</strong> {escape(r["reason"])}'
+                     for r in result["referrals"]]
+        elif heading == "Insert" and items:
+            insert = result["insert"]
+            body.append(f"<h2>{escape(heading)}</h2><p><strong>{escape(insert['label'])}."
+                        f"</strong> {escape(insert['summary'])}</p>")
+            if insert["features"]:
+                body.append("<p>Look for:</p>" + ul([escape(f) for f in insert["features"]]))
+            continue
+        elif heading == "What to do" and result.get("stop_wearing") and items:
+            items[0] = f'<span class="stop">{items[0]}</span>'
+        css = {"What the evidence says": "evidence",
+               "When to get help at once": "safety"}.get(heading, "")
+        body.append(f"<h2>{escape(heading)}</h2>" + ul(items, css))
+    body.append("<h2>Your answers</h2><table>" + "".join(
+        f"<tr><th>{escape(q)}</th><td>{escape(a)}</td></tr>"
+        for q, a in _answer_rows(result, ruleset)) + "</table>")
+    if explain:
+        body.append("<h2>Why: the rules that fired</h2>"
+                    + ul([escape(line) for line in explanation(result)], "why"))
+    body.append('<h2>Notes from the appointment</h2><div class="notes"></div>')
+    title = _title(result)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}, {today.isoformat()}</title>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<header><h1>{escape(title)}</h1>"
+        f'<p class="meta">Made on {today.strftime("%d %B %Y").lstrip("0")} by insertadvisor, '
+        f"rule set {escape(info['name'])} version {escape(info['version'])}.</p></header>\n"
+        + "\n".join(body) + "\n"
+        f'<footer><p class="disclaimer">{escape(result["disclaimer"])}</p>'
+        f"<p>Rule set {escape(info['name'])} {escape(info['version'])}, sha256 "
+        f"<code>{escape(info['sha256'])}</code>. Every recommendation above comes from "
+        "these rules; <code>insertadvisor assess --explain</code> shows which rule said what "
+        "and its source.</p></footer>\n"
+        "</main>\n</body>\n</html>\n"
+    )
