@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from insertadvisor.conditions import reasons
 from insertadvisor.engine import run_single, run_table
 from insertadvisor.model import Rule, Ruleset
 
@@ -145,7 +144,7 @@ def triage_so_far(ruleset: Ruleset, partial: Mapping[str, Any]) -> dict[str, Any
 def fired_rule(rule: Rule, facts: Mapping[str, Any]) -> dict[str, Any]:
     """A fired rule traced to its file, line, the facts that made it fire, and its source."""
     return {"id": rule.id, "file": rule.file, "line": rule.line,
-            "because": "; ".join(reasons(rule.when, facts)), "source": rule.source}
+            "because": rule.because(facts), "source": rule.source}
 
 
 def provenance(ruleset: Ruleset) -> dict[str, str]:

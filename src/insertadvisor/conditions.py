@@ -203,3 +203,52 @@ def facts_used(node: Node) -> list[str]:
     if op in ("always", "otherwise"):
         return []
     return [node[1]]
+
+
+Because = Callable[[Facts], str]
+
+
+def compile_because(node: Node) -> Because:
+    """`"; ".join(reasons(node, facts))` for a true condition, with the wording worked out once.
+
+    The engine explains every rule that fires; this keeps that to a few string joins.
+    """
+    parts = _reason_parts(node)
+    if len(parts) == 1:
+        return parts[0]
+
+    def because(f: Facts) -> str:
+        return "; ".join([text for p in parts if (text := p(f))])
+
+    return because
+
+
+def _reason_parts(node: Node) -> list[Because]:
+    op = node[0]
+    if op == "all":
+        return [part for n in node[1] for part in _reason_parts(n)]
+    if op == "any":
+        branches = tuple((compile_node(n), compile_because(n)) for n in node[1])
+
+        def first_true(f: Facts) -> str:
+            for test, because in branches:
+                if test(f):
+                    return because(f)
+            return ""  # a false `any` gives no reason (never so for a rule that fired)
+
+        return [first_true]
+    if op == "not":
+        prefix = f"not ({describe(node[1])}): "
+        names = tuple(facts_used(node[1]))
+        return [lambda f: prefix + "; ".join([f"{n} = {show_value(f.get(n))}" for n in names])]
+    if op in ("always", "otherwise"):
+        text = reasons(node, {})[0]
+        return [lambda f: text]
+    fact = node[1]
+    if op in SET_OPS:
+        text = describe(node)
+        return [lambda f: text]
+    head = f"{fact} = "
+    tail = "" if op in ("eq", "known") else f" ({describe(node)})"
+    # show_value, with the common case (a text value) first
+    return [lambda f: head + (v if type(v := f.get(fact)) is str else show_value(v)) + tail]

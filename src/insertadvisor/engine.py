@@ -17,13 +17,13 @@ from insertadvisor.model import Rule, Table
 def run_table(table: Table, facts: Facts) -> list[Rule]:
     """The rules of `table` that fire for `facts`."""
     if table.hit_policy == "collect":
-        fired = [rule for rule in table.regular if rule.test(facts)]
+        fired = [rule for test, rule in table.checks if test(facts)]
         if not fired and table.otherwise is not None:
             fired.append(table.otherwise)
         return fired
     if table.hit_policy == "first":
-        for rule in table.regular:
-            if rule.test(facts):
+        for test, rule in table.checks:
+            if test(facts):
                 return [rule]
         if table.otherwise is not None:
             return [table.otherwise]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from insertadvisor.conditions import Node, Test, compile_node
+from insertadvisor.conditions import Because, Facts, Node, Test, compile_because, compile_node
 
 # The shape of an assessment is a contract (design.md), so the tables it is built from,
 # their order and their outputs are fixed here; what they decide lives in rules/.
@@ -114,9 +114,17 @@ class Rule:
     priority: int | None = None
     description: str = ""
     test: Test = field(init=False, repr=False, compare=False)
+    _because: Because | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.test = compile_node(self.when)
+
+    def because(self, facts: Facts) -> str:
+        """Why the rule fired: `"; ".join(reasons(self.when, facts))`, compiled on first use."""
+        explain = self._because
+        if explain is None:
+            explain = self._because = compile_because(self.when)
+        return explain(facts)
 
 
 @dataclass(slots=True)
@@ -128,9 +136,11 @@ class Table:
     line: int
     regular: tuple[Rule, ...] = field(init=False, repr=False)
     otherwise: Rule | None = field(init=False, repr=False)
+    checks: tuple[tuple[Test, Rule], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.regular = tuple(r for r in self.rules if r.when != ("otherwise",))
+        self.checks = tuple((r.test, r) for r in self.regular)  # what the engine loops over
         self.otherwise = next((r for r in self.rules if r.when == ("otherwise",)), None)
 
 
