@@ -7,11 +7,19 @@ to any file changes the hash and rebuilds the cache.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:  # CPython's own SHA-256: hashlib would load OpenSSL, a few ms of every start-up
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - Python 3.12+ and other Pythons
+        from hashlib import sha256
 
 from insertadvisor import __version__
 from insertadvisor.errors import Problem, RulesetError
@@ -64,7 +72,7 @@ def read_files(files: list[Path]) -> dict[Path, bytes]:
 
 def fingerprint(contents: dict[Path, bytes]) -> str:
     """sha256 over every file's name and bytes: the rule set's provenance."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for path, data in contents.items():
         digest.update(path.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
@@ -76,6 +84,20 @@ def load_ruleset(option: str | Path | None = None, *, use_cache: bool = True) ->
     contents = read_files(rule_files(directory))
     sha = fingerprint(contents)
     display = directory.name or str(directory)
+    if not use_cache:
+        return _load(contents, sha, display, use_cache)
+    loaded = _LOADED.get((str(directory), sha))
+    if loaded is None:  # else the same files, already loaded by this process
+        loaded = _LOADED[str(directory), sha] = _load(contents, sha, display, use_cache)
+    return loaded
+
+
+# Rule sets this process has loaded, by folder and hash: the CLI needs the packaged
+# questions to build its options and then the rule set again to run the command.
+_LOADED: dict[tuple[str, str], Ruleset] = {}
+
+
+def _load(contents: dict[Path, bytes], sha: str, display: str, use_cache: bool) -> Ruleset:
     cache_file = _cache_dir() / f"{sha[:32]}-{_cache_tag(display)}.marshal"
     if use_cache:
         cached = _read_cache(cache_file)
@@ -90,7 +112,7 @@ def load_ruleset(option: str | Path | None = None, *, use_cache: bool = True) ->
 def compile_ruleset(contents: dict[Path, bytes], sha: str, display: str) -> Ruleset:
     """Parse and validate the files (the slow path: imports YAML)."""
     from insertadvisor.rules_io.yaml_loader import YamlProblem, load
-    from insertadvisor.validate import Doc, Validator
+    from insertadvisor.validate import Doc, Validator, yaml_message
 
     docs, problems = [], []
     for path, data in contents.items():
@@ -100,8 +122,8 @@ def compile_ruleset(contents: dict[Path, bytes], sha: str, display: str) -> Rule
         except UnicodeDecodeError:
             problems.append(Problem(str(path), 1, 1, "not UTF-8 text"))
         except YamlProblem as exc:
-            problems.append(Problem(str(path), exc.line, exc.column, exc.message))
-    validator = Validator()
+            problems.append(Problem(str(path), exc.line, exc.column, yaml_message(exc.message)))
+    validator = Validator(incomplete=bool(problems))
     ruleset = validator.build(docs, sha) if docs else None
     problems.extend(validator.problems)
     if ruleset is None or problems:
@@ -120,7 +142,7 @@ def _cache_dir() -> Path:
 def _cache_tag(display: str) -> str:
     # marshal's format and our compiled form differ between versions: key on both.
     raw = f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}|{display}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return sha256(raw.encode()).hexdigest()[:16]
 
 
 def _read_cache(path: Path) -> Ruleset | None:
