@@ -1,0 +1,112 @@
+"""Structural guards of the fast path (no timing): what `assess --json` imports, the cache.
+
+benchmarks/ measures the speed; these tests keep the structure that makes it fast from
+eroding unnoticed: a warm `assess --json` never imports Rich, PyYAML or pydantic; the
+compiled rule set is cached by the hash of its files, rebuilt when they change, and a
+corrupt cache is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from insertadvisor import loading
+from insertadvisor.conditions import reasons
+from insertadvisor.loading import load_ruleset
+from insertadvisor.model import Ruleset
+
+ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
+             "--pain-weeks", "3", "--symptom", "foot_pain", "--age", "40",
+             "--tried-otc-weeks", "0", "--footwear", "supportive", "--json"]
+NEVER_ON_THE_HOT_PATH = ("rich", "yaml", "pydantic", "insertadvisor.validate",
+                         "insertadvisor.rules_io.yaml_loader")
+PROBE = """
+import json, sys
+from insertadvisor.cli import run
+status = run(sys.argv[1:])
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(status)
+"""
+
+
+def modules_after(args: list[str], cache: Path) -> tuple[set[str], str]:
+    env = dict(os.environ, INSERTADVISOR_CACHE_DIR=str(cache))
+    env.pop("INSERTADVISOR_RULES", None)
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("MODULES "))
+    return {m.split(".")[0] if m.split(".")[0] in ("rich", "yaml", "pydantic") else m
+            for m in json.loads(line[len("MODULES "):])}, done.stdout
+
+
+def test_warm_assess_json_imports_neither_rich_nor_yaml(tmp_path: Path) -> None:
+    cold, first = modules_after(ALL_FLAGS, tmp_path)
+    assert "yaml" in cold  # the first run builds the cache (and the probe can see imports)
+    warm, second = modules_after(ALL_FLAGS, tmp_path)
+    assert json.loads(second) == json.loads(first)
+    assert not warm & set(NEVER_ON_THE_HOT_PATH), sorted(warm & set(NEVER_ON_THE_HOT_PATH))
+
+
+def test_the_cache_is_rebuilt_when_a_rule_file_changes(rules_copy: Path) -> None:
+    before = load_ruleset(rules_copy)
+    triage = rules_copy / "triage.yaml"
+    triage.write_text(triage.read_text().replace(
+        "Back pain that has not improved after about 6 weeks should be assessed.",
+        "Back pain still there after about 6 weeks should be assessed."))
+    after = load_ruleset(rules_copy)
+    assert after.sha256 != before.sha256
+    rule = next(r for r in after.tables["referrals"].rules if r.id == "routine-six-weeks")
+    assert rule.then["reason"].startswith("Back pain still there")
+    assert load_ruleset(rules_copy) is after  # loaded once per process for the same files
+
+
+def test_a_corrupt_cache_file_is_ignored(rules_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    monkeypatch.setenv("INSERTADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    good = load_ruleset(rules_copy).to_data()
+    files = list((tmp_path / "cache").glob("*.marshal"))
+    assert len(files) == 1
+    for garbage in (b"", b"\x00not marshal", marshal.dumps({"name": "half a rule set"})):
+        files[0].write_bytes(garbage)
+        monkeypatch.setattr(loading, "_LOADED", {})  # as a new process would
+        assert load_ruleset(rules_copy).to_data() == good
+
+
+def test_the_cache_holds_no_yaml_and_loads_without_it(ruleset: Ruleset) -> None:
+    data = marshal.loads(marshal.dumps(ruleset.to_data()))
+    assert Ruleset.from_data(data).to_data() == ruleset.to_data()
+
+
+def test_compiled_because_says_what_reasons_says(ruleset: Ruleset) -> None:
+    rng = random.Random(7)
+    values: dict[str, list[object]] = {
+        "arch": ["flat", "normal", "high", "unknown"], "overpronation": ["yes", "no", "unknown"],
+        "leg_length_diff_mm": [None, 0, 4.5, 5, 10, 12.0], "pain_weeks": [0, 5.5, 6, 12, 30],
+        "age": [None, 10, 16, 50, 70], "tried_otc_weeks": [None, 0, 6, 8.0],
+        "footwear": ["supportive", "unsupportive", "high_heels", "unknown"],
+        "triage": [level.id for level in ruleset.levels], "insert": ["otc", "custom", "none",
+                                                                     "defer"],
+        "heel_lift": [True, False], "foot_factor": [True, False], "weeks_wearing": [0, 2, 2.5, 6],
+        "stop_wearing": [True, False],
+    }
+    symptoms = list(ruleset.question("assess", "symptoms").choices)
+    effects = list(ruleset.question("checkin", "effects").choices)
+    checked = 0
+    for _ in range(3000):
+        facts = {k: rng.choice(v) for k, v in values.items()}
+        facts["symptoms"] = frozenset(rng.sample(symptoms, rng.randint(0, 3)))
+        facts["effects"] = frozenset(rng.sample(effects, rng.randint(0, 3)))
+        for rule in ruleset.all_rules():
+            if rule.test(facts):
+                assert rule.because(facts) == "; ".join(reasons(rule.when, facts)), rule.id
+                checked += 1
+    assert checked > 10_000
