@@ -99,7 +99,7 @@ def to_text(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> 
 
 
 def to_svg(result: dict[str, Any], ruleset: Ruleset, explain: bool = False,
-           width: int = 80, title: str = "insertadvisor") -> str:
+           width: int = 80, title: str | None = None) -> str:
     """The terminal report as an SVG picture, drawn by the same code as the terminal."""
     import io
 
@@ -110,7 +110,8 @@ def to_svg(result: dict[str, Any], ruleset: Ruleset, explain: bool = False,
     console = Console(file=io.StringIO(), record=True, width=width, color_system="truecolor",
                       force_terminal=True, highlight=False, emoji=False, soft_wrap=False)
     render(console, result, ruleset, explain=explain)
-    return console.export_svg(title=title)
+    command = "assess" if result["kind"] == "assessment" else "checkin"
+    return console.export_svg(title=title or f"insertadvisor {command}")
 
 
 def _title(result: dict[str, Any]) -> str:
