@@ -41,6 +41,13 @@ RULE_KEYS = ("id", "description", "priority", "when", "then", "source")
 DERIVED_KEYS = ("id", "description", "when", "source")
 INVARIANT_KEYS = ("id", "description", "applies_to", "when", "expect", "source")
 POLICY_WORDS = ("collect", "first", "unique")
+TEST_KEYS = ("name", "answers", "expect", "description")
+# What a test case may expect, per stage: the key and the kind of value.
+TEST_EXPECT = {
+    "assess": {"triage": "level", "insert": "insert_type", "heel_lift": "bool",
+               "referrals": "referrals"},
+    "checkin": {"triage": "level", "stop_wearing": "bool", "actions": "checkin"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +68,12 @@ class Doc:
 class Validator:
     """Collects problems while building a rule set; see `build`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, incomplete: bool = False) -> None:
+        """`incomplete`: some files could not be read, so do not report what is missing
+        from the rule set as a whole (it may be in those files)."""
         self.problems: list[Problem] = []
         self.ids: dict[str, tuple[str, int, int]] = {}
+        self.incomplete = incomplete
 
     # -- reporting -------------------------------------------------------------------
 
@@ -82,12 +92,14 @@ class Validator:
         if not isinstance(value, dict):
             self.problem(doc, pos, f"{what} must be a mapping, not {_kind(value)}")
             return False
+        meant = set()
         for key in value:
             if key not in allowed:
                 hint = did_you_mean(key, allowed)
+                meant.add(hint[len(" (did you mean `"):-len("`?)")] if hint else None)
                 self.at_key(doc, value, key, f"unknown key `{key}` in {what}{hint}")
         for key in required:
-            if key not in value:
+            if key not in value and key not in meant:  # a misspelt key is reported once
                 self.problem(doc, _pos(value), f"{what} is missing `{key}`")
         return True
 
@@ -106,7 +118,9 @@ class Validator:
         value = mapping.get("id")
         if not isinstance(value, str) or not value:
             if "id" in mapping:
-                self.at_value(doc, mapping, "id", f"the id of {what} must be text")
+                hint = f'; quote it: id: "{value}"' if isinstance(value, (int, float)) else ""
+                self.at_value(doc, mapping, "id", f"the id of {what} must be text, not "
+                              f"{_kind(value)}{hint}")
             return ""
         pos = mapping.value_pos["id"]
         if value in self.ids:
@@ -124,7 +138,7 @@ class Validator:
         merged, origin = self._merge(docs)
         for key in ("name", "version", "disclaimer", "levels", "insert_labels", "questions",
                     "tables"):
-            if key not in merged:
+            if key not in merged and not self.incomplete:
                 self.problem(docs[0], (1, 1), f"the rule set defines no `{key}` in any file")
         if self.problems:
             return None
@@ -141,7 +155,8 @@ class Validator:
         tables = self._tables(merged["tables"], questions, derived, level_ids)
         invariants = self._invariants(merged.get("invariants", []), questions, derived,
                                       level_ids)
-        tests = self._test_cases(origin.get("tests"), merged.get("tests", {}))
+        tests = self._test_cases(origin.get("tests"), merged.get("tests", {}), questions,
+                                 tables, level_ids)
         if self.problems:
             return None
         return Ruleset(
@@ -296,8 +311,12 @@ class Validator:
             self.problem(doc, pos, f"a condition must be a mapping or one of "
                          f"{', '.join(words)}, not `{raw}`{did_you_mean(raw, words)}")
             return None
-        if not isinstance(raw, dict) or not raw:
-            self.problem(doc, pos, f"a condition must be a non-empty mapping, not {_kind(raw)}")
+        if isinstance(raw, dict) and not raw:
+            self.problem(doc, pos, "a condition must not be empty; write the tests it makes, "
+                         "or `always`")
+            return None
+        if not isinstance(raw, dict):
+            self.problem(doc, pos, f"a condition must be a mapping, not {_kind(raw)}")
             return None
         nodes: list[Node | None] = []
         for key, value in raw.items():
@@ -399,7 +418,9 @@ class Validator:
                                 ("id", "when", "source")):
                 continue
             rid = self.claim_id(doc, raw, "a derived fact")
-            when = self.condition(doc, raw.get("when"), raw.value_pos.get("when", pos), facts)
+            if "when" not in raw:
+                continue
+            when = self.condition(doc, raw["when"], raw.value_pos["when"], facts)
             source = self.text(doc, raw, "source", f"derived fact `{rid}`")
             if when is not None and rid:
                 out.append(Rule(rid, "derived", when, {rid: True}, source, doc.display,
@@ -423,23 +444,30 @@ class Validator:
                 questions: dict[str, tuple[Question, ...]], derived: list[Rule],
                 level_ids: tuple[str, ...]) -> dict[str, Table]:
         tables: dict[str, Table] = {}
+        broken = self.incomplete
         for doc, raw, pos in entries:
             if not self.mapping(doc, raw, pos, "a table", TABLE_KEYS,
                                 ("id", "hit_policy", "rules")):
                 continue
             tid = raw.get("id")
-            spec = TABLE_SPECS.get(tid)
+            spec = TABLE_SPECS.get(tid) if isinstance(tid, str) else None
+            if "id" not in raw or "hit_policy" not in raw or "rules" not in raw:
+                broken = True
+                continue
             if spec is None:
+                broken = True
                 self.at_value(doc, raw, "id", f"unknown table `{tid}`"
                               f"{did_you_mean(tid, TABLE_SPECS)}; tables are "
                               f"{', '.join(TABLE_SPECS)}")
                 continue
             if tid in tables:
+                broken = True
                 self.at_value(doc, raw, "id", f"table `{tid}` is already defined in "
                               f"{tables[tid].file}")
                 continue
             policy = raw.get("hit_policy")
             if policy not in spec.policies:
+                broken = True
                 self.at_value(doc, raw, "hit_policy", f"table `{tid}` must have hit_policy "
                               f"{' or '.join(spec.policies)}{did_you_mean(policy, POLICY_WORDS)}")
                 continue
@@ -448,7 +476,7 @@ class Validator:
             rules = self._rules(doc, raw, spec.id, policy, facts, level_ids)
             tables[tid] = Table(tid, policy, rules, doc.display, pos[0])
         for tid in TABLE_SPECS:
-            if tid not in tables and entries:
+            if tid not in tables and entries and not broken:
                 self.problem(entries[0][0], (1, 1), f"the rule set defines no table `{tid}`")
         return tables
 
@@ -466,6 +494,8 @@ class Validator:
                 continue
             rid = self.claim_id(doc, raw, "a rule")
             priority = self._priority(doc, raw, rid, policy, priorities)
+            if "when" not in raw or "then" not in raw:
+                continue
             when = self.condition(doc, raw["when"], raw.value_pos["when"], facts,
                                   allow_otherwise=policy != "unique")
             then = self._outputs(doc, raw, tid, level_ids)
@@ -535,6 +565,8 @@ class Validator:
                 self.at_value(doc, raw, "applies_to", f"`applies_to` must be one of "
                               f"{', '.join(STAGES)}{did_you_mean(stage, STAGES)}")
                 continue
+            if "when" not in raw or "expect" not in raw:
+                continue
             facts = self._facts_for(stage, questions, derived, PIPELINE_FACTS[stage], level_ids)
             when = self.condition(doc, raw["when"], raw.value_pos["when"], facts)
             expect = self.condition(doc, raw["expect"], raw.value_pos["expect"], facts)
@@ -544,24 +576,89 @@ class Validator:
                                      self.text(doc, raw, "description", iid, required=False)))
         return out
 
-    def _test_cases(self, doc: Doc | None, raw: Any) -> dict[str, list[dict[str, Any]]]:
-        if doc is None:
-            return {stage: [] for stage in STAGES}
-        if not self.mapping(doc, raw, doc.data.value_pos["tests"], "`tests`", STAGES):
-            return {stage: [] for stage in STAGES}
-        out: dict[str, list[dict[str, Any]]] = {}
+    def _test_cases(self, doc: Doc | None, raw: Any, questions: dict[str, tuple[Question, ...]],
+                    tables: dict[str, Table],
+                    level_ids: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+        """The test cases kept with the rules; each keeps its place for `rules test`."""
+        out: dict[str, list[dict[str, Any]]] = {stage: [] for stage in STAGES}
+        if doc is None or not self.mapping(doc, raw, doc.data.value_pos["tests"], "`tests`",
+                                           STAGES):
+            return out
         for stage in STAGES:
             cases = raw.get(stage, [])
             if not isinstance(cases, list):
-                self.at_value(doc, raw, stage, f"`{stage}` tests must be a list")
-                cases = []
-            out[stage] = [_plain(case) for case in cases]
+                self.at_value(doc, raw, stage, f"`{stage}` tests must be a list of cases")
+                continue
+            for case, pos in _located(cases):
+                if not self.mapping(doc, case, pos, "a test case", TEST_KEYS, TEST_KEYS[:3]):
+                    continue
+                self.text(doc, case, "name", "a test case")
+                if "answers" in case:
+                    self._test_answers(doc, case, questions[stage])
+                if "expect" in case:
+                    self._test_expect(doc, case, stage, tables, level_ids)
+                out[stage].append({**_plain(case), "file": doc.display, "line": pos[0],
+                                   "column": pos[1]})
         return out
+
+    def _test_answers(self, doc: Doc, case: Any, questions: tuple[Question, ...]) -> None:
+        from insertadvisor.answers import AnswerError, parse_answer
+
+        answers = case["answers"]
+        if not self.mapping(doc, answers, case.value_pos["answers"], "the answers of a test",
+                            tuple(q.id for q in questions),
+                            tuple(q.id for q in questions if q.required)):
+            return
+        by_id = {q.id: q for q in questions}
+        for key, value in answers.items():
+            if key in by_id:
+                try:
+                    parse_answer(by_id[key], _plain(value), f"`{key}`")
+                except AnswerError as exc:
+                    self.at_value(doc, answers, key, str(exc))
+
+    def _test_expect(self, doc: Doc, case: Any, stage: str, tables: dict[str, Table],
+                     level_ids: tuple[str, ...]) -> None:
+        expect = case["expect"]
+        kinds = TEST_EXPECT[stage]
+        if not self.mapping(doc, expect, case.value_pos["expect"], "the expected outcome of a "
+                            "test", tuple(kinds)):
+            return
+        for key, value in expect.items():
+            kind = kinds.get(key)
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    self.at_value(doc, expect, key, f"`{key}` must be true or false")
+                continue
+            if kind in ("referrals", "checkin"):
+                table = tables.get(kind)
+                ids = [r.id for r in table.rules] if table else []
+                if not isinstance(value, list):
+                    self.at_value(doc, expect, key, f"`{key}` must be a list of rule ids "
+                                  "(in the order they are listed)")
+                    continue
+                for item, ipos in _located(value):
+                    if item not in ids and table is not None:
+                        self.problem(doc, ipos, f"`{item}` is not a rule of table `{kind}`"
+                                     f"{did_you_mean(item, ids)}")
+                continue
+            allowed = level_ids if kind == "level" else INSERT_TYPES if kind else ()
+            if kind and value not in allowed:
+                self.at_value(doc, expect, key, f"`{value}` is not a valid {key}"
+                              f"{did_you_mean(value, allowed)}; expected one of "
+                              f"{', '.join(allowed)}")
 
 
 def _value_pos(mapping: Any, key: Any) -> tuple[int, int]:
     """Where the value of `key` is written (the mapping's own position if unknown)."""
     return getattr(mapping, "value_pos", {}).get(key, _pos(mapping))  # type: ignore[no-any-return]
+
+
+def yaml_message(message: str) -> str:
+    """PyYAML's wording, made plainer where rule authors often trip."""
+    if "'\\t'" in message:
+        return "invalid YAML: a tab character; indent with spaces, never tabs"
+    return message
 
 
 def _located(items: Any) -> list[tuple[Any, tuple[int, int]]]:

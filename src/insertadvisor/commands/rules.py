@@ -1,0 +1,374 @@
+"""`rules`: validate, check, test, list and show a rule set (for clinicians and rule authors).
+
+validate, check and test exit 3 when they find problems, each written to stderr as
+`file:line:column: message`; they exit 0 when the rule set is clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from insertadvisor.commands.common import JsonOption, RulesOption, write_json
+from insertadvisor.environment import Environment
+from insertadvisor.errors import ExitStatus, InputError, Problem
+from insertadvisor.model import Invariant, Rule, Ruleset
+
+DirArgument = Annotated[
+    Path | None,
+    typer.Argument(metavar="[DIR]", show_default=False,
+                   help="Rule-set folder (same as --rules DIR)."),
+]
+PIPELINE = ("derived", "referrals", "insert", "heel_lift", "features", "advice", "checkin",
+            "checkin_advice")
+
+
+def rules_dir(env: Environment, directory: Path | None, rules: Path | None) -> Path:
+    """DIR, else --rules, else $INSERTADVISOR_RULES (from the command's environment), else
+    the rule set shipped with insertadvisor."""
+    from insertadvisor.loading import ENV_RULES, resolve_rules_dir
+
+    if directory is not None and rules is not None and directory != rules:
+        raise InputError(f"two rule sets given ({directory} and --rules {rules}); give one")
+    return resolve_rules_dir(directory or rules or env.environ.get(ENV_RULES) or None)
+
+
+def load(env: Environment, directory: Path | None, rules: Path | None,
+         *, use_cache: bool = True) -> tuple[Path, Ruleset]:
+    from insertadvisor.loading import load_ruleset
+
+    where = rules_dir(env, directory, rules)
+    return where, load_ruleset(where, use_cache=use_cache)
+
+
+def located(where: Path, file: str, line: int, message: str) -> Problem:
+    """A problem at a rule set's file (named as in the rule set, e.g. rules/inserts.yaml),
+    at the first word of `line`."""
+    path = where / Path(file).name
+    column = 1
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        stripped = text.lstrip(" ")
+        stripped = stripped.removeprefix("- ").lstrip(" ") if stripped.startswith("- ") \
+            else stripped
+        column = len(text) - len(stripped) + 1
+    except (OSError, IndexError, UnicodeDecodeError):
+        pass
+    return Problem(str(path), line, column, message)
+
+
+def fail(env: Environment, command: str, problems: list[Problem]) -> None:
+    """Write the problems to stderr and exit 3."""
+    for problem in problems:
+        env.stderr.write(f"{problem}\n")
+    count = len(problems)
+    env.stderr.write(f"insertadvisor: rules {command}: {count} problem"
+                     f"{'s' if count != 1 else ''}\n")
+    env.stderr.flush()
+    raise typer.Exit(ExitStatus.INVALID_RULES)
+
+
+def provenance(ruleset: Ruleset) -> dict[str, str]:
+    return {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256}
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+# -- validate ----------------------------------------------------------------------------
+
+
+def do_validate(env: Environment, directory: Path | None, rules: Path | None,
+                json_out: bool) -> None:
+    where, ruleset = load(env, directory, rules, use_cache=False)  # problems raise: exit 3
+    counts = {
+        "files": sum(1 for p in where.iterdir() if p.suffix == ".yaml"),
+        "derived": len(ruleset.derived),
+        "tables": len(ruleset.tables),
+        "rules": sum(len(t.rules) for t in ruleset.tables.values()),
+        "invariants": len(ruleset.invariants),
+        "tests": sum(len(cases) for cases in ruleset.tests.values()),
+    }
+    if json_out:
+        write_json({"kind": "rules-validate", "ok": True, "ruleset": provenance(ruleset),
+                    "directory": str(where), **counts}, env.stdout)
+        return
+    env.stdout.write(
+        f"OK: {ruleset.name} {ruleset.version} ({where}, sha256 {ruleset.sha256[:12]}) is "
+        f"valid: files {counts['files']}, derived facts {counts['derived']}, tables "
+        f"{counts['tables']}, rules {counts['rules']}, invariants {counts['invariants']}, "
+        f"test cases {counts['tests']}.\n")
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def do_check(env: Environment, directory: Path | None, rules: Path | None,
+             json_out: bool) -> None:
+    from insertadvisor.checker import check
+
+    where, ruleset = load(env, directory, rules)
+    report = check(ruleset)
+    problems = []
+    for finding in report.findings:
+        message = finding.message
+        if finding.counterexample is not None:
+            message += f"; answers: {_compact(finding.counterexample)}"
+        problems.append(located(where, finding.file, finding.line, message))
+    if json_out:
+        write_json(_check_json(ruleset, where, report, problems), env.stdout)
+    else:
+        env.stdout.write(_check_text(ruleset, where, report))
+    if problems:
+        fail(env, "check", problems)
+
+
+def _check_json(ruleset: Ruleset, where: Path, report: Any,
+                problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "kind": "rules-check", "ok": report.ok, "ruleset": provenance(ruleset),
+        "directory": str(where), "seconds": round(report.seconds, 4),
+        "combinations": report.combinations,
+        "stages": [{"stage": s.stage, "combinations": s.combinations, "nodes": s.nodes,
+                    "checks": s.checks, "points": s.points, "classes": s.classes}
+                   for s in report.stages],
+        "tables": [{"id": t, "hit_policy": p, "rules": n} for t, p, n in report.tables],
+        "invariants": report.invariants,
+        "problems": [{"file": p.file, "line": p.line, "column": p.column, "kind": f.kind,
+                      "subject": f.subject, "stage": f.stage, "message": f.message,
+                      "counterexample": f.counterexample}
+                     for p, f in zip(problems, report.findings, strict=True)],
+    }
+
+
+def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
+    from insertadvisor.conditions import show_value
+
+    lines = [f"Checked {ruleset.name} {ruleset.version} ({where}) in "
+             f"{report.seconds:.2f} s, over every answer set:"]
+    for stage in report.stages:
+        lines.append(f"  {stage.stage}: {stage.combinations:,} combinations of answer "
+                     f"classes, proved with a {stage.nodes:,}-node decision tree")
+        for fact, points in stage.points.items():
+            lines.append(f"    {fact}: {', '.join(show_value(p) for p in points)}")
+        for fact, classes in stage.classes.items():
+            shown = "; ".join(", ".join(c) for c in classes)
+            lines.append(f"    {fact}: {len(classes)} classes of alike items ({shown})")
+    failed_tables = {f.subject for f in report.findings if f.kind in ("gap", "overlap")}
+    shadowed = {f.subject for f in report.findings if f.kind == "shadowed"}
+    lines.append("  tables:")
+    for tid, policy, count in report.tables:
+        table = ruleset.tables[tid]
+        bad = [r.id for r in table.rules if r.id in shadowed]
+        verdict = []
+        if policy != "collect":
+            verdict.append("a gap" if tid in failed_tables else "no gap")
+        if policy == "unique":
+            verdict.append("checked for overlaps")
+        verdict.append(f"{len(bad)} rules never fire" if bad else "every rule can fire")
+        lines.append(f"    {tid} ({policy}, {count} rules): {'; '.join(verdict)}")
+    broken = {f.subject for f in report.findings if f.kind == "invariant"}
+    lines.append(f"  invariants ({len(report.invariants)}):")
+    lines += [f"    {i}: {'FAILS' if i in broken else 'holds'}" for i in report.invariants]
+    if report.ok:
+        lines.append(f"OK: no gap, no overlap, no rule that never fires; all "
+                     f"{len(report.invariants)} invariants hold.")
+    else:
+        lines.append(f"FAILED: {len(report.findings)} problems (listed on stderr, each with "
+                     "answers that show it).")
+    return "\n".join(lines) + "\n"
+
+
+# -- test --------------------------------------------------------------------------------
+
+
+def do_test(env: Environment, directory: Path | None, rules: Path | None, json_out: bool,
+            verbose: bool) -> None:
+    from insertadvisor.ruletests import run_tests
+
+    where, ruleset = load(env, directory, rules)
+    results = run_tests(ruleset)
+    failed = [r for r in results if not r.passed]
+    problems = [located(where, r.file, r.line, f'test "{r.name}" ({r.stage}): {d}')
+                for r in failed for d in r.differences]
+    if json_out:
+        write_json({"kind": "rules-test", "ok": not failed, "ruleset": provenance(ruleset),
+                    "passed": len(results) - len(failed), "failed": len(failed),
+                    "results": [{"stage": r.stage, "name": r.name, "line": r.line,
+                                 "passed": r.passed, "differences": r.differences}
+                                for r in results]}, env.stdout)
+    else:
+        lines = [f"{'PASS' if r.passed else 'FAIL'} {r.stage}: {r.name}" for r in results
+                 if verbose or not r.passed]
+        lines.append(f"{len(results)} tests: {len(results) - len(failed)} passed, "
+                     f"{len(failed)} failed ({ruleset.name} {ruleset.version}, {where})")
+        env.stdout.write("\n".join(lines) + "\n")
+    if problems:
+        fail(env, "test", problems)
+
+
+# -- list and show -----------------------------------------------------------------------
+
+
+def entries(ruleset: Ruleset) -> list[Rule | Invariant]:
+    """Every rule, derived fact and invariant, in the order the pipeline runs them."""
+    out: list[Rule | Invariant] = list(ruleset.derived)
+    for tid in PIPELINE[1:]:
+        if tid in ruleset.tables:
+            out += ruleset.tables[tid].rules
+    return [*out, *ruleset.invariants]
+
+
+def _place(entry: Rule | Invariant) -> str:
+    if isinstance(entry, Invariant):
+        return f"invariant ({entry.applies_to})"
+    if entry.priority is not None:
+        return f"{entry.table} #{entry.priority}"
+    return entry.table
+
+
+def do_list(env: Environment, rules: Path | None, json_out: bool) -> None:
+    _, ruleset = load(env, None, rules)
+    items = entries(ruleset)
+    if json_out:
+        write_json([{"id": e.id, "table": _place(e), "file": e.file, "line": e.line}
+                    for e in items], env.stdout)
+        return
+    width = max(len(e.id) for e in items)
+    place_width = max(len(_place(e)) for e in items)
+    lines = [f"{'ID':<{width}}  {'TABLE':<{place_width}}  WHERE"]
+    lines += [f"{e.id:<{width}}  {_place(e):<{place_width}}  {e.file}:{e.line}" for e in items]
+    env.stdout.write("\n".join(lines) + "\n")
+
+
+def do_show(env: Environment, rule_id: str, rules: Path | None, json_out: bool) -> None:
+    from insertadvisor.conditions import describe
+    from insertadvisor.errors import did_you_mean
+
+    _, ruleset = load(env, None, rules)
+    found = {e.id: e for e in entries(ruleset)}
+    entry = found.get(rule_id)
+    if entry is None:
+        raise InputError(f"no rule, derived fact or invariant `{rule_id}`"
+                         f"{did_you_mean(rule_id, found)}; `insertadvisor rules list` "
+                         "lists them")
+    data: dict[str, Any] = {"id": entry.id, "table": _place(entry),
+                            "file": entry.file, "line": entry.line}
+    if isinstance(entry, Invariant):
+        data |= {"applies_to": entry.applies_to, "when": describe(entry.when),
+                 "expect": describe(entry.expect)}
+    else:
+        table = ruleset.tables.get(entry.table)
+        if table is not None:
+            data["hit_policy"] = table.hit_policy
+        if entry.priority is not None:
+            data["priority"] = entry.priority
+        data["when"] = describe(entry.when)
+        if entry.table != "derived":
+            data["then"] = entry.then
+    if entry.description:
+        data["description"] = entry.description
+    data["source"] = entry.source
+    if json_out:
+        write_json(data, env.stdout)
+        return
+    lines = [f"{entry.id}"]
+    for key, value in data.items():
+        if key == "id":
+            continue
+        if isinstance(value, dict):
+            lines.append(f"  {key}:")
+            lines += [f"    {k}: {_plain(v)}" for k, v in value.items()]
+        else:
+            lines.append(f"  {key}: {_plain(value)}")
+    env.stdout.write("\n".join(lines) + "\n")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# -- the Typer sub-app -------------------------------------------------------------------
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        name="rules", no_args_is_help=True, rich_markup_mode=None, add_completion=False,
+        help="Validate, check, test, list and show a rule set.\n\n"
+             "Example: insertadvisor rules check rules/\n\n"
+             "validate, check and test exit 3 with each problem as file:line:column: "
+             "message on stderr. docs/rules.md is the reference for rule authors.",
+    )
+
+    @group.command("validate")
+    def validate(ctx: typer.Context, directory: DirArgument = None,
+                 rules: RulesOption = None, json_out: JsonOption = False) -> None:
+        """Check every rule file against the rule format; report all problems at once.
+
+        Example: insertadvisor rules validate rules/
+
+        Unknown keys, facts and values, wrong types, malformed conditions, duplicate ids
+        and YAML errors, each as file:line:column: message (with a suggestion when a
+        known name is close). Exit 3 if there is any problem.
+        """
+        do_validate(ctx.obj, directory, rules, json_out)
+
+    @group.command("check")
+    def check(ctx: typer.Context, directory: DirArgument = None,
+              rules: RulesOption = None, json_out: JsonOption = False) -> None:
+        """Prove the rule set complete, consistent and safe for every answer set.
+
+        Example: insertadvisor rules check rules/
+
+        Enumerates the answers over a domain split at every threshold the rules use
+        (not sampling): first-hit and unique tables have no gap, unique tables no
+        overlap, no rule is shadowed, and every invariant holds. Each failure comes with
+        answers that show it (usable with assess --answers -). Exit 3 on any failure.
+        """
+        do_check(ctx.obj, directory, rules, json_out)
+
+    @group.command("test")
+    def test(ctx: typer.Context, directory: DirArgument = None,
+             rules: RulesOption = None, json_out: JsonOption = False,
+             verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                                   help="List passing tests too.")] = False,
+             ) -> None:
+        """Run the test cases kept with the rules (tests.yaml) and show each difference.
+
+        Example: insertadvisor rules test rules/ --verbose
+
+        Each case gives answers and the expected outcome; a failure is shown as
+        file:line:column: test "name": key: expected X, got Y. Exit 3 if any fails.
+        """
+        do_test(ctx.obj, directory, rules, json_out, verbose)
+
+    @group.command("list")
+    def list_rules(ctx: typer.Context, rules: RulesOption = None,
+                   json_out: JsonOption = False) -> None:
+        """List every rule, derived fact and invariant with its table and place.
+
+        Example: insertadvisor rules list --rules rules/
+        """
+        do_list(ctx.obj, rules, json_out)
+
+    @group.command("show")
+    def show(ctx: typer.Context,
+             rule_id: Annotated[str, typer.Argument(metavar="ID", show_default=False,
+                                                    help="A rule, derived fact or "
+                                                    "invariant id.")],
+             rules: RulesOption = None, json_out: JsonOption = False) -> None:
+        """Show one rule in full: its condition, outputs, place and source.
+
+        Example: insertadvisor rules show insert-otc-foot-factor
+
+        An unknown ID exits 2 and suggests the closest one.
+        """
+        do_show(ctx.obj, rule_id, rules, json_out)
+
+    app.add_typer(group, name="rules")
