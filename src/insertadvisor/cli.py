@@ -27,8 +27,18 @@ def _version(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
-    """The Typer app, with the answer options taken from the packaged questions."""
+# Which module registers each command. A run builds only the command it runs (help and
+# unknown names build them all), so `assess` pays nothing for the others' options.
+COMMAND_MODULES = {"assess": "assess", "checkin": "assess", "batch": "batch",
+                   "rules": "rules", "schema": "schema"}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The Typer app, with the answer options taken from the packaged questions.
+
+    With `command` (a name of COMMAND_MODULES), only that command's module is registered.
+    """
+    only = COMMAND_MODULES.get(command or "")
     app = typer.Typer(
         name="insertadvisor",
         help="Decide about foot inserts for back pain, and know when to see a doctor "
@@ -52,11 +62,17 @@ def build_app() -> typer.Typer:
         Example: insertadvisor assess
         """
 
-    questions = load_ruleset(packaged_rules_dir()).questions
-    assess.register(app, questions)
+    if only in (None, "assess"):
+        assess.register(app, load_ruleset(packaged_rules_dir()).questions)
     for name in ("batch", "rules", "schema"):
-        _register_optional(app, name)
+        if only in (None, name):
+            _register_optional(app, name)
     return app
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The command a command line runs: its first word that is not an option."""
+    return next((a for a in args if not a.startswith("-")), None)
 
 
 def _register_optional(app: typer.Typer, name: str) -> None:
@@ -78,7 +94,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     debug = "--debug" in args or env.environ.get("INSERTADVISOR_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
     try:
-        command = typer.main.get_command(build_app())
+        command = typer.main.get_command(build_app(_command_of(args)))
         status = command.main(args, prog_name="insertadvisor", standalone_mode=False, obj=env)
     except typer.TyperException as exc:  # Click's usage errors: bad flags and values
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `insertadvisor`: show help
