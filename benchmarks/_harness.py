@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+_SCRIPT = Path(PYTHON).with_name("insertadvisor")
+# The installed console script, as a user runs it; else `python -m insertadvisor`.
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "insertadvisor"]
 ASSESS_FLAGS = [
     "--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6", "--pain-weeks", "3",
     "--symptom", "foot_pain", "--age", "40", "--tried-otc-weeks", "0", "--footwear",

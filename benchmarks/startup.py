@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
     ASSESS_FLAGS,
+    COMMAND,
     PYTHON,
     Figure,
     clean_env,
@@ -35,7 +36,7 @@ def commands() -> dict[str, list[str]]:
         "python -c pass": [PYTHON, "-c", "pass"],
         "import yaml": [PYTHON, "-c", "import yaml"],
         "typer floor": [PYTHON, str(HERE / "floor_app.py"), "assess", *ASSESS_FLAGS, "--json"],
-        "assess --json": [PYTHON, "-m", "insertadvisor", "assess", *ASSESS_FLAGS, "--json"],
+        "assess --json": [*COMMAND, "assess", *ASSESS_FLAGS, "--json"],
     }
 
 

@@ -27,7 +27,8 @@ ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length
              "--pain-weeks", "3", "--symptom", "foot_pain", "--age", "40",
              "--tried-otc-weeks", "0", "--footwear", "supportive", "--json"]
 NEVER_ON_THE_HOT_PATH = ("rich", "yaml", "pydantic", "insertadvisor.validate",
-                         "insertadvisor.rules_io.yaml_loader")
+                         "insertadvisor.rules_io.yaml_loader", "insertadvisor.commands.batch",
+                         "insertadvisor.commands.rules", "insertadvisor.commands.schema")
 PROBE = """
 import json, sys
 from insertadvisor.cli import run
@@ -110,3 +111,16 @@ def test_compiled_because_says_what_reasons_says(ruleset: Ruleset) -> None:
                 assert rule.because(facts) == "; ".join(reasons(rule.when, facts)), rule.id
                 checked += 1
     assert checked > 10_000
+
+
+@pytest.mark.parametrize("command", ["assess", "checkin", "batch", "schema"])
+def test_building_only_the_command_run_changes_nothing_it_shows(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from insertadvisor.cli import build_app
+
+    runner = CliRunner()
+    full = runner.invoke(build_app(), [command, "--help"])
+    alone = runner.invoke(build_app(command), [command, "--help"])
+    assert full.exit_code == 0, full.output
+    assert (alone.exit_code, alone.output) == (full.exit_code, full.output)
