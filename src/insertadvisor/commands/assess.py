@@ -120,8 +120,7 @@ def show(env: Environment, ruleset: Ruleset, result: dict[str, Any], json_out: b
 
 
 def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
-    @app.command(epilog="Example: insertadvisor assess --arch flat --overpronation yes "
-                        "--leg-length-diff unknown --pain-weeks 3 --json")
+    @app.command()
     @with_question_options(questions["assess"])
     def assess(
         ctx: typer.Context,
@@ -136,6 +135,12 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_color: NoColorOption = False,
     ) -> None:
         """Assess back pain and foot inserts: who to see, which insert, and self-care.
+
+        \b
+        Examples:
+          insertadvisor assess                  (asks the questions, on a terminal)
+          insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
+          insertadvisor assess --answers me.yaml --json --output report.html
 
         Asks for any answer not given as a flag or in --answers (on a terminal);
         otherwise --arch, --overpronation, --leg-length-diff and --pain-weeks are needed.
@@ -153,8 +158,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
             result["not_fired"] = not_fired(ruleset, "assess", collected)
         show(env, ruleset, result, json_out, explain or explain_all, output, no_color)
 
-    @app.command(epilog="Example: insertadvisor checkin --weeks-wearing 3 "
-                        "--effect arch_discomfort --json")
+    @app.command()
     @with_question_options(questions["checkin"])
     def checkin(
         ctx: typer.Context,
@@ -168,6 +172,11 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_color: NoColorOption = False,
     ) -> None:
         """Check in after starting to wear inserts: carry on, adjust, or stop and see someone.
+
+        \b
+        Examples:
+          insertadvisor checkin                 (asks the questions, on a terminal)
+          insertadvisor checkin --weeks-wearing 3 --effect arch_discomfort --json
 
         Asks for any answer not given (on a terminal); otherwise --weeks-wearing is needed.
         """

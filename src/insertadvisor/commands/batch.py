@@ -88,7 +88,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assess many records: one answers object per line in, one JSON result per line out.
 
-        Example: insertadvisor batch answers.jsonl > results.jsonl
+        \b
+        Examples:
+          insertadvisor batch answers.jsonl > results.jsonl
+          insertadvisor batch --format csv < answers.csv > results.jsonl
 
         Each input line is a JSON object with the keys of `insertadvisor schema answers`;
         arch, overpronation, leg_length_diff_mm and pain_weeks are required. Each output

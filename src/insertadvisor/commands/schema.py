@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the JSON Schema (draft 2020-12) of the answers or of a result.
 
-        Example: insertadvisor schema assessment > assessment.schema.json
+        \b
+        Example:
+          insertadvisor schema assessment > assessment.schema.json
 
         Generated from the rule set's own question definitions, so the allowed values are
         exactly the ones the command accepts. Results may gain fields within schema
