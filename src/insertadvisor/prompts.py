@@ -47,20 +47,25 @@ class Asker:
             self.out.write(f"{on}{line}{off}\n")
         self.out.flush()
 
-    def _wrap(self, text: str) -> list[str]:
+    def _wrap(self, text: str, room: int = 0) -> list[str]:
         import textwrap
 
         indent = text[:len(text) - len(text.lstrip(" "))]
-        return textwrap.wrap(text.lstrip(" "), self.width, initial_indent=indent,
+        return textwrap.wrap(text.lstrip(" "), self.width - room, initial_indent=indent,
                              subsequent_indent=indent, break_on_hyphens=False) or [""]
 
     def read(self, prompt: str = "> ") -> str:
-        *head, last = self._wrap(prompt.rstrip())
+        *head, last = self._wrap(prompt.rstrip(), room=10)  # room to type the answer
         for line in head:
             self.out.write(line + "\n")
         self.out.write(last + " ")
         self.out.flush()
-        line = self.stdin.readline()  # Ctrl-C: Click ends the line, the CLI says "interrupted"
+        try:
+            line = self.stdin.readline()
+        except KeyboardInterrupt:
+            self.out.write("\n")  # end the prompt's line: "interrupted" goes on its own line
+            self.out.flush()
+            raise
         if not line:
             self.out.write("\n")
             self.out.flush()
