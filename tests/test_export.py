@@ -80,6 +80,15 @@ def test_html_report_holds_what_a_clinician_needs(ruleset: Ruleset) -> None:
     assert date.today().isoformat() in html  # in the title: the printed date
 
 
+def test_html_answers_read_as_a_person_wrote_them(ruleset: Ruleset) -> None:
+    result = _assessment(ruleset, pain_weeks=1, symptoms=["fever", "foot_pain"], age=None)
+    html = export.to_html(result, ruleset)
+    text = " ".join(" ".join(_page(html).text).split())
+    assert "1 week " in text and "1 weeks" not in text
+    assert "Symptoms reported" in text and "not known" in text
+    assert html.count('<ul class="answers">') == 1  # two symptoms: a list in the cell
+
+
 def test_html_escapes_every_text(ruleset: Ruleset) -> None:
     result = _assessment(ruleset)
     result["disclaimer"] = "<script>alert(1)</script> & more"

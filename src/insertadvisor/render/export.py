@@ -119,7 +119,7 @@ def _title(result: dict[str, Any]) -> str:
         else "Foot inserts: check-in"
 
 
-def _answer_rows(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, str]]:
+def _answer_rows(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, list[str]]]:
     """(question, answer) in the questions' order, answers in the person's words."""
     stage = "assess" if result["kind"] == "assessment" else "checkin"
     rows = []
@@ -129,13 +129,15 @@ def _answer_rows(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, st
         if question.type == "set":
             prompt = f"{question.id.replace('_', ' ').capitalize()} reported"
             prompts = {item.id: item.prompt for item in question.items}
-            shown = "; ".join(_item_words(prompts.get(v, v)) for v in value or []) or "none"
+            shown = [_item_words(prompts.get(v, v)) for v in value or []] or ["none"]
         elif value is None:
-            shown = "not known"
+            shown = ["not known"]
         elif question.type == "choice":
-            shown = question.labels.get(value, str(value))
+            shown = [question.labels.get(value, str(value))]
         else:
-            shown = f"{value} {question.unit}".strip()
+            unit = question.unit[:-1] if value == 1 and question.unit.endswith("s") \
+                else question.unit
+            shown = [f"{value} {unit}".strip()]
         rows.append((prompt, shown))
     return rows
 
@@ -158,7 +160,7 @@ def to_markdown(result: dict[str, Any], ruleset: Ruleset, explain: bool = False)
         if paragraphs:
             lines.append("")
     lines += ["## Your answers", "", "| Question | Answer |", "|---|---|"]
-    lines += [f"| {_md(q)} | {_md(a)} |" for q, a in _answer_rows(result, ruleset)]
+    lines += [f"| {_md(q)} | {_md('; '.join(a))} |" for q, a in _answer_rows(result, ruleset)]
     lines.append("")
     if explain:
         lines += ["## Why (the rules that fired)", ""]
@@ -215,6 +217,10 @@ th { width: 62%; font-weight: normal; color: var(--muted); }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .evidence { color: var(--muted); }
 .safety li { font-weight: 600; }
+td ul.answers { margin: 0; padding-left: 1rem; }
+td ul.answers li { margin-bottom: .15rem; }
+.triage.level-emergency { background: #fdecee; border-width: 4px; }
+.triage.level-urgent { background: #fdf1f0; }
 .why li { font-size: .85rem; color: var(--muted); }
 .notes { border: 1px dashed var(--line); min-height: 6rem; border-radius: 4px; }
 footer { margin-top: 1.6rem; padding-top: .6rem; border-top: 1px solid var(--line);
@@ -275,8 +281,13 @@ def to_html(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> 
         css = {"What the evidence says": "evidence",
                "When to get help at once": "safety"}.get(heading, "")
         body.append(f"<h2>{escape(heading)}</h2>" + ul(items, css))
+    def cell(values: list[str]) -> str:
+        if len(values) == 1:
+            return escape(values[0])
+        return ul([escape(v) for v in values], "answers")
+
     body.append("<h2>Your answers</h2><table>" + "".join(
-        f"<tr><th>{escape(q)}</th><td>{escape(a)}</td></tr>"
+        f"<tr><th>{escape(q)}</th><td>{cell(a)}</td></tr>"
         for q, a in _answer_rows(result, ruleset)) + "</table>")
     if explain:
         body.append("<h2>Why: the rules that fired</h2>"
