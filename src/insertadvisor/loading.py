@@ -28,7 +28,7 @@ from insertadvisor.model import Ruleset
 ENV_RULES = "INSERTADVISOR_RULES"
 ENV_CACHE = "INSERTADVISOR_CACHE_DIR"
 MAX_RULE_FILE_BYTES = 2_000_000
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: test cases carry their file, line and column
 
 
 def packaged_rules_dir() -> Path:

@@ -29,6 +29,8 @@ from insertadvisor.model import (
 TOP_KEYS = ("name", "version", "description", "disclaimer", "levels", "insert_labels",
             "questions",
             "derived", "tables", "invariants", "tests")
+REQUIRED_TOP = ("name", "version", "disclaimer", "levels", "insert_labels", "questions",
+                "tables")
 LIST_KEYS = ("derived", "tables", "invariants")  # may be spread over several files
 QUESTION_KEYS = ("id", "type", "flag", "metavar", "prompt", "help", "hint", "group",
                  "required", "values", "labels", "items", "min", "max", "unknown", "unit",
@@ -74,6 +76,8 @@ class Validator:
         self.problems: list[Problem] = []
         self.ids: dict[str, tuple[str, int, int]] = {}
         self.incomplete = incomplete
+        self.derived_names: list[str] = []  # every derived fact named, even a broken one
+        self.rule_tables: dict[str, str] = {}  # every rule id named -> its table
 
     # -- reporting -------------------------------------------------------------------
 
@@ -136,12 +140,11 @@ class Validator:
     def build(self, docs: list[Doc], sha256: str) -> Ruleset | None:
         """Validate every file; return the compiled rule set, or None if problems were found."""
         merged, origin = self._merge(docs)
-        for key in ("name", "version", "disclaimer", "levels", "insert_labels", "questions",
-                    "tables"):
+        for key in REQUIRED_TOP:
             if key not in merged and not self.incomplete:
                 self.problem(docs[0], (1, 1), f"the rule set defines no `{key}` in any file")
-        if self.problems:
-            return None
+        if self.problems or any(key not in merged for key in REQUIRED_TOP):
+            return None  # (when files were unreadable, their problems say why)
         name = self.text(origin["name"], origin["name"].data, "name", "the rule set")
         version = merged["version"]
         if not isinstance(version, str):
@@ -262,6 +265,7 @@ class Validator:
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, (int, float))):
                 self.at_value(doc, raw, key, f"`{key}` must be a number")
+                numbers[key] = None  # reported; never let a bad bound reach the answers
         for key in ("required", "unknown"):
             if key in raw and not isinstance(raw[key], bool):
                 self.at_value(doc, raw, key, f"`{key}` must be true or false")
@@ -334,6 +338,8 @@ class Validator:
                 nodes.append(None if inner is None else ("not", inner))
             elif key in facts:
                 nodes.append(self._fact_tests(doc, raw, key, facts[key]))
+            elif self.incomplete:  # perhaps defined in a file that could not be read
+                nodes.append(None)
             else:
                 known = [*facts, "all", "any", "not"]
                 self.at_key(doc, raw, key, f"unknown fact `{key}`{did_you_mean(key, known)}")
@@ -414,10 +420,12 @@ class Validator:
         facts = self.answer_facts(questions["assess"])
         out = []
         for doc, raw, pos in entries:
-            if not self.mapping(doc, raw, pos, "a derived fact", DERIVED_KEYS,
+            if not self.mapping(doc, raw, pos, _named(raw, "derived fact"), DERIVED_KEYS,
                                 ("id", "when", "source")):
                 continue
             rid = self.claim_id(doc, raw, "a derived fact")
+            if rid:  # known even if its condition is broken: no follow-on "unknown fact"
+                self.derived_names.append(rid)
             if "when" not in raw:
                 continue
             when = self.condition(doc, raw["when"], raw.value_pos["when"], facts)
@@ -434,6 +442,7 @@ class Validator:
         facts = self.answer_facts(questions[stage])
         if stage == "assess":
             facts.update({d.id: FactType("bool") for d in derived})
+            facts.update({name: FactType("bool") for name in self.derived_names})
         types = {"triage": FactType("choice", level_ids),
                  "insert": FactType("choice", INSERT_TYPES),
                  "heel_lift": FactType("bool"), "stop_wearing": FactType("bool")}
@@ -468,8 +477,9 @@ class Validator:
             policy = raw.get("hit_policy")
             if policy not in spec.policies:
                 broken = True
+                hint = did_you_mean(str(policy), spec.policies) or f", not {_kind(policy)}"
                 self.at_value(doc, raw, "hit_policy", f"table `{tid}` must have hit_policy "
-                              f"{' or '.join(spec.policies)}{did_you_mean(policy, POLICY_WORDS)}")
+                              f"{' or '.join(spec.policies)}{hint}")
                 continue
             facts = self._facts_for(spec.stage, questions, derived, spec.facts_before,
                                     level_ids)
@@ -489,10 +499,12 @@ class Validator:
         rules: list[Rule] = []
         priorities: dict[int, str] = {}
         for raw, pos in _located(raw_rules):
-            if not self.mapping(doc, raw, pos, "a rule", RULE_KEYS, ("id", "when", "then",
-                                                                      "source")):
+            if not self.mapping(doc, raw, pos, _named(raw, "rule"), RULE_KEYS,
+                                ("id", "when", "then", "source")):
                 continue
             rid = self.claim_id(doc, raw, "a rule")
+            if rid:
+                self.rule_tables[rid] = tid
             priority = self._priority(doc, raw, rid, policy, priorities)
             if "when" not in raw or "then" not in raw:
                 continue
@@ -519,6 +531,10 @@ class Validator:
                             "table: every rule that applies is listed")
             return None
         value = raw.get("priority")
+        misspelt = "priority" not in raw and any(
+            did_you_mean(str(key), ("priority",)) for key in raw if key not in RULE_KEYS)
+        if misspelt:  # already reported as an unknown key, with the suggestion
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(doc, raw.value_pos.get("priority", raw.pos),
                          f"rule `{rid}` needs a whole-number `priority` in a {policy} table")
@@ -556,7 +572,7 @@ class Validator:
                     level_ids: tuple[str, ...]) -> list[Invariant]:
         out = []
         for doc, raw, pos in entries:
-            if not self.mapping(doc, raw, pos, "an invariant", INVARIANT_KEYS,
+            if not self.mapping(doc, raw, pos, _named(raw, "invariant"), INVARIANT_KEYS,
                                 ("id", "applies_to", "when", "expect", "source")):
                 continue
             iid = self.claim_id(doc, raw, "an invariant")
@@ -614,7 +630,7 @@ class Validator:
             if key in by_id:
                 try:
                     parse_answer(by_id[key], _plain(value), f"`{key}`")
-                except AnswerError as exc:
+                except (AnswerError, TypeError, ValueError) as exc:  # a broken question, too
                     self.at_value(doc, answers, key, str(exc))
 
     def _test_expect(self, doc: Doc, case: Any, stage: str, tables: dict[str, Table],
@@ -632,7 +648,7 @@ class Validator:
                 continue
             if kind in ("referrals", "checkin"):
                 table = tables.get(kind)
-                ids = [r.id for r in table.rules] if table else []
+                ids = [rid for rid, tid in self.rule_tables.items() if tid == kind]
                 if not isinstance(value, list):
                     self.at_value(doc, expect, key, f"`{key}` must be a list of rule ids "
                                   "(in the order they are listed)")
@@ -652,6 +668,13 @@ class Validator:
 def _value_pos(mapping: Any, key: Any) -> tuple[int, int]:
     """Where the value of `key` is written (the mapping's own position if unknown)."""
     return getattr(mapping, "value_pos", {}).get(key, _pos(mapping))  # type: ignore[no-any-return]
+
+
+def _named(raw: Any, what: str) -> str:
+    """`rule `x`` when the entry has a usable id, else `a rule`."""
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    article = "an" if what[0] in "aeiou" else "a"
+    return f"{what} `{rid}`" if isinstance(rid, str) and rid else f"{article} {what}"
 
 
 def yaml_message(message: str) -> str:

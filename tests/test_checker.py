@@ -1,0 +1,290 @@
+"""`rules check`: the prover finds planted gaps, overlaps, shadowed rules and invariant
+violations, each with answers that really show it; and it agrees with brute force."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from insertadvisor.assessment import run_assess, run_checkin
+from insertadvisor.checker import Finding, check, number_points, violates
+from insertadvisor.conditions import evaluate
+from insertadvisor.errors import RulesetError
+from insertadvisor.loading import load_ruleset
+from insertadvisor.model import Question, Ruleset
+
+from .conftest import run_cli
+
+MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
+
+
+def planted(base: Path, tmp_path: Path, edits: list[tuple[str, str, str]]) -> Ruleset:
+    target = tmp_path / "planted"
+    shutil.copytree(base, target)
+    for name, old, new in edits:
+        path = target / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return load_ruleset(target, use_cache=False)
+
+
+def kinds(findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.kind, f.subject) for f in findings}
+
+
+# -- the default and minimal rule sets pass ---------------------------------------------
+
+
+def test_the_default_rules_pass(ruleset: Ruleset) -> None:
+    report = check(ruleset)
+    assert report.findings == []
+    assert report.ok
+    assert {s.stage for s in report.stages} == {"assess", "checkin"}
+    assert report.invariants == [i.id for i in ruleset.invariants]
+    assessed = next(s for s in report.stages if s.stage == "assess")
+    # every threshold of the rules is a point of the partition, with both sides of it
+    assert {5, 10}.issubset(assessed.points["leg_length_diff_mm"])
+    assert {6, 12}.issubset(assessed.points["pain_weeks"])
+    assert {16, 50}.issubset(assessed.points["age"])
+    assert None in assessed.points["age"]
+    assert assessed.combinations > 1_000_000
+
+
+def test_the_minimal_rules_pass() -> None:
+    assert check(load_ruleset(MINIMAL, use_cache=False)).findings == []
+
+
+# -- planted failures in the default rules ----------------------------------------------
+
+GAP = [("inserts.yaml", "        priority: 7\n        when: always",
+        "        priority: 7\n        when: {arch: normal}")]
+OVERLAP = [("inserts.yaml", "  - id: heel_lift\n    hit_policy: first",
+            "  - id: heel_lift\n    hit_policy: unique"),
+           ("inserts.yaml",
+            "        priority: 2\n        when: always\n        then: {heel_lift: false}",
+            "        priority: 2\n        when: {leg_length_diff_mm: {lte: 5}}\n"
+            "        then: {heel_lift: false}")]
+SHADOWED = [("inserts.yaml", "        priority: 2\n        when: {age: {lt: 16}}",
+             "        priority: 8\n        when: {age: {lt: 16}}")]
+VIOLATION = [("triage.yaml", "        when: {symptoms: {has: chest_pain}}\n        then:\n"
+              "          urgency: emergency",
+              "        when: {symptoms: {has: chest_pain}}\n        then:\n"
+              "          urgency: urgent")]
+
+
+def _assess_facts(ruleset: Ruleset, answers: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    run = run_assess(ruleset, answers)
+    return run.facts, {r.id for r in run.fired}
+
+
+def test_a_planted_gap_is_found_with_answers_that_fall_through(
+        rules_copy: Path, tmp_path: Path) -> None:
+    ruleset = planted(rules_copy, tmp_path, GAP)
+    findings = check(ruleset).findings
+    gap = next(f for f in findings if f.kind == "gap")
+    assert gap.subject == "insert"
+    assert gap.counterexample is not None
+    with pytest.raises(RulesetError, match="table `insert`: no rule applies"):
+        run_assess(ruleset, gap.counterexample)
+
+
+def test_a_planted_overlap_is_found_with_answers_two_rules_match(
+        rules_copy: Path, tmp_path: Path) -> None:
+    ruleset = planted(rules_copy, tmp_path, OVERLAP)
+    findings = check(ruleset).findings
+    overlap = next(f for f in findings if f.kind == "overlap")
+    assert overlap.subject == "heel_lift"
+    assert "heel-lift-for-lld, heel-lift-not-needed" in overlap.message
+    with pytest.raises(RulesetError, match="applied: heel-lift-for-lld, heel-lift-not-needed"):
+        run_assess(ruleset, overlap.counterexample or {})
+    # lte 5 leaves unknown leg lengths uncovered: a gap in the same table
+    gap = next(f for f in findings if f.kind == "gap")
+    assert gap.counterexample is not None and gap.counterexample["leg_length_diff_mm"] is None
+
+
+def test_a_planted_shadowed_rule_is_found_with_answers_where_another_rule_wins(
+        rules_copy: Path, tmp_path: Path) -> None:
+    ruleset = planted(rules_copy, tmp_path, SHADOWED)
+    findings = check(ruleset).findings
+    shadowed = next(f for f in findings if f.kind == "shadowed")
+    assert shadowed.subject == "insert-none-child"
+    rule = next(r for r in ruleset.tables["insert"].rules if r.id == "insert-none-child")
+    facts, fired = _assess_facts(ruleset, shadowed.counterexample or {})
+    assert rule.test(facts) and rule.id not in fired  # it applies, yet never wins
+    # moving the child rule last also breaks the invariant that protects children
+    assert ("invariant", "children-never-get-inserts") in kinds(findings)
+
+
+def test_a_planted_invariant_violation_is_found_with_a_counterexample(
+        rules_copy: Path, tmp_path: Path) -> None:
+    ruleset = planted(rules_copy, tmp_path, VIOLATION)
+    findings = check(ruleset).findings
+    assert kinds(findings) == {("invariant", "emergency-symptom-gives-emergency")}
+    finding = findings[0]
+    invariant = next(i for i in ruleset.invariants if i.id == finding.subject)
+    facts, _ = _assess_facts(ruleset, finding.counterexample or {})
+    assert evaluate(invariant.when, facts) and not evaluate(invariant.expect, facts)
+    assert facts["triage"] == "urgent"
+    assert "got triage = urgent" in finding.message
+    assert violates(ruleset, finding)
+
+
+@pytest.mark.parametrize(("edits", "status"), [(GAP, 3), (VIOLATION, 0)])
+def test_counterexamples_are_answers_that_assess_accepts(
+        rules_copy: Path, tmp_path: Path, edits: list[tuple[str, str, str]],
+        status: int) -> None:
+    ruleset = planted(rules_copy, tmp_path, edits)
+    finding = check(ruleset).findings[0]
+    result = run_cli(["assess", "--json", "--answers", "-", "--rules", str(tmp_path / "planted")],
+                     stdin=json.dumps(finding.counterexample))
+    assert result.status == status, result.stderr  # 3: the gap stops the engine
+    if status == 0:
+        assert json.loads(result.stdout)["triage"] == "urgent"
+
+
+# -- the prover agrees with brute force on the minimal rule set -------------------------
+
+MUTATIONS = {
+    "none": [],
+    "gap": [("tables.yaml", "        priority: 5\n        when: always",
+             "        priority: 5\n        when: {arch: normal}")],
+    "violation": [("tables.yaml", "{urgency: emergency,", "{urgency: urgent,")],
+    "defer-last": [("tables.yaml", "        priority: 1\n        when: {triage:",
+                    "        priority: 6\n        when: {triage:")],
+    "impossible": [("tables.yaml", "{age: {lt: 16}}", "{age: {lt: 0}}")],
+    "unique-gap": [("tables.yaml", "  - id: heel_lift\n    hit_policy: first",
+                    "  - id: heel_lift\n    hit_policy: unique"),
+                   ("tables.yaml", "        priority: 1\n        when: always\n"
+                    "        then: {heel_lift: false}",
+                    "        priority: 1\n        when: {pain_weeks: {gte: 6}}\n"
+                    "        then: {heel_lift: false}")],
+    "threshold-moved": [("tables.yaml", "{age: {gte: 50}}", "{age: {gte: 14.5}}")],
+    "never-true": [("derived.yaml", "{arch: flat}", "{all: [{arch: flat}, {arch: normal}]}")],
+    "checkin": [("checkin.yaml", "{level: urgent, stop: true,", "{level: soon, stop: true,")],
+    "checkin-otherwise": [("checkin.yaml", "{effects: {has: tingling}}",
+                           "{not: {effects: {has: sore}}}")],
+    # an exclusive bound breaks an invariant only at the threshold itself (12 weeks)
+    "exclusive-bound": [("tables.yaml", "pain_weeks: {gte: 12}", "pain_weeks: {gt: 12}"),
+                        ("invariants.yaml", "  - id: tingling-stops",
+                         "  - id: chronic-flat-feet-custom\n    applies_to: assess\n"
+                         "    when: {arch: flat, age: {gte: 16}, pain_weeks: {gte: 12},\n"
+                         "           triage: {not_in: [emergency, urgent]}}\n"
+                         "    expect: {insert: custom}\n    source: test\n"
+                         "  - id: tingling-stops")],
+}
+CLEAN = {"none", "threshold-moved"}
+PAIN = [0, 0.5, 1, 5, 5.5, 6, 6.5, 7, 11, 11.5, 12, 12.5, 13, 100]
+AGES = [None, 0, 1, 13, 14, 15, 16, 17, 49, 50, 51, 130]
+
+
+def _subsets(items: tuple[str, ...]) -> list[list[str]]:
+    return [list(c) for n in range(len(items) + 1) for c in itertools.combinations(items, n)]
+
+
+def brute_force(ruleset: Ruleset) -> set[tuple[str, str]]:
+    """Every answer set of a dense grid, through the real engine: what is wrong?"""
+    found: set[tuple[str, str]] = set()
+    fired: set[str] = set()
+    stage_answers = {
+        "assess": [{"arch": a, "pain_weeks": p, "symptoms": s, "age": g}
+                   for a in ("flat", "normal", "unknown") for p in PAIN
+                   for s in _subsets(("red_flag", "numb", "foot_pain")) for g in AGES],
+        "checkin": [{"weeks_wearing": w, "effects": e} for w in (0, 1, 2, 2.5, 3, 100)
+                    for e in _subsets(("tingling", "sore"))],
+    }
+    for stage, all_answers in stage_answers.items():
+        runner = run_assess if stage == "assess" else run_checkin
+        for answers in all_answers:
+            try:
+                run = runner(ruleset, answers)
+            except RulesetError as exc:
+                table = exc.problems[0].message.split("`")[1]
+                found.add(("overlap" if "applied:" in exc.problems[0].message
+                           and "none" not in exc.problems[0].message.split("applied:")[1]
+                           else "gap", table))
+                continue
+            fired |= {r.id for r in run.fired}
+            for inv in ruleset.invariants:
+                if inv.applies_to == stage and evaluate(inv.when, run.facts) \
+                        and not evaluate(inv.expect, run.facts):
+                    found.add(("invariant", inv.id))
+    for rule in ruleset.derived:
+        if rule.id not in fired:
+            found.add(("never_true", rule.id))
+    for table in ruleset.tables.values():
+        found |= {("shadowed", r.id) for r in table.rules if r.id not in fired}
+    return found
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_the_prover_agrees_with_brute_force(name: str, tmp_path: Path) -> None:
+    ruleset = planted(MINIMAL, tmp_path, MUTATIONS[name])
+    findings = check(ruleset).findings
+    assert kinds(findings) == brute_force(ruleset)
+    assert (name in CLEAN) == (not findings)
+    for finding in findings:
+        if finding.kind not in ("shadowed", "never_true"):
+            assert finding.counterexample is not None
+
+
+# -- the partition of numbers -----------------------------------------------------------
+
+
+def _number(kind: str = "number", low: float | None = 0, high: float | None = 100,
+            unknown: bool = False) -> Question:
+    return Question("x", kind, "--x", "N", "x?", "x", min=low, max=high, unknown=unknown)
+
+
+def test_points_cover_each_threshold_and_each_side_of_it() -> None:
+    assert number_points(_number(), {6, 12}) == [0, 6, 7, 12, 13]
+    assert number_points(_number(unknown=True), {5}) == [None, 0, 5, 6]
+    assert number_points(_number(), set()) == [0]
+
+
+def test_points_respect_bounds_and_whole_numbers() -> None:
+    assert number_points(_number("integer", 0, 130), {16, 50}) == [0, 16, 17, 50, 51]
+    # a threshold at the minimum or beyond the maximum adds no impossible point
+    assert number_points(_number(low=0, high=10), {0, 10, 20}) == [0, 1, 10]
+    # between two close thresholds, a point strictly inside
+    assert number_points(_number(), {6, 6.5}) == [0, 6, 6.25, 6.5, 7.5]
+    # whole numbers cannot sit between 15.5 and 16
+    assert number_points(_number("integer"), {15.5, 16}) == [0, 16, 17]
+    assert number_points(_number(low=None, high=None), {3}) == [2, 3, 4]
+
+
+# -- and on the default rules: random answers never break what check proved -------------
+
+
+def _answers(ruleset: Ruleset) -> st.SearchStrategy[dict[str, Any]]:
+    parts: dict[str, st.SearchStrategy[Any]] = {}
+    for q in ruleset.questions["assess"]:
+        if q.type == "set":
+            parts[q.id] = st.lists(st.sampled_from(q.choices), unique=True)
+        elif q.type == "choice":
+            parts[q.id] = st.sampled_from(q.values)
+        else:
+            low, high = q.min or 0, q.max or 1000
+            number = st.integers(int(low), int(high)) if q.type == "integer" else st.one_of(
+                st.integers(int(low), 20), st.floats(low, high, allow_nan=False))
+            parts[q.id] = st.one_of(st.none(), number) if q.unknown else number
+    return st.fixed_dictionaries(parts)
+
+
+def test_random_answers_keep_every_invariant_of_the_default_rules(ruleset: Ruleset) -> None:
+    @settings(max_examples=300, deadline=None)
+    @given(_answers(ruleset))
+    def keeps(answers: dict[str, Any]) -> None:
+        facts = run_assess(ruleset, answers).facts  # no gap: the engine never raises
+        for inv in ruleset.invariants:
+            if inv.applies_to == "assess" and evaluate(inv.when, facts):
+                assert evaluate(inv.expect, facts), inv.id
+
+    keeps()
