@@ -165,6 +165,13 @@ def test_csv_chosen_by_suffix_through_the_installed_command(tmp_path: Path,
                                         "assessment"]
 
 
+def test_installed_csv_from_stdin(ruleset: Ruleset) -> None:
+    done = run_installed(["batch", "--format", "csv", "-"], CSV)
+    out = _lines(done.stdout)
+    assert done.returncode == 2
+    assert out[0] == _expected(ruleset, GOOD) and len(out) == 5
+
+
 # --- the installed command ---------------------------------------------------------------
 
 
@@ -231,3 +238,10 @@ def test_progress_on_a_terminal_only(tmp_path: Path) -> None:
     quiet.expect(pexpect.EOF)
     quiet.close()
     assert "records" not in (quiet.before or "")
+
+
+def test_reading_from_a_terminal_says_how_to_end() -> None:
+    result = run_cli(["batch"], json.dumps(GOOD) + "\n", tty=True)
+    assert result.status == 0
+    assert "end with Ctrl-D" in result.stderr and len(_lines(result.stdout)) == 1
+    assert "Ctrl-D" not in run_cli(["batch"], json.dumps(GOOD)).stderr

@@ -108,6 +108,9 @@ def register(app: typer.Typer) -> None:
         if chosen not in FORMATS:
             raise InputError(f"--format {fmt}: not a known format; use {' or '.join(FORMATS)}")
         ruleset = load_rules(env, rules)
+        if file == "-" and env.stdin_isatty:
+            env.stderr.write(f"insertadvisor batch: reading {chosen.upper()} answers from the "
+                             "terminal; end with Ctrl-D (give a FILE to read one)\n")
         source, size = _open(file, chosen, env)
         progress = Progress(env.stderr, source, size) \
             if env.stderr_isatty and not no_progress else None
@@ -116,8 +119,10 @@ def register(app: typer.Typer) -> None:
         finally:
             if progress is not None:
                 progress.finish()
-            if source is not env.stdin and file != "-":
+            if file != "-":
                 source.close()
+            elif source is not env.stdin and hasattr(source, "detach") and chosen == "csv":
+                source.detach()  # the CSV reader's wrapper: leave stdin itself open
         if tally.rejected:
             raise InputError(f"batch: {tally.rejected:,} of {tally.records:,} records rejected "
                              "(see their error lines in the output)")

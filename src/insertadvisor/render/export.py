@@ -227,7 +227,7 @@ footer { margin-top: 1.6rem; padding-top: .6rem; border-top: 1px solid var(--lin
   font-size: .85rem; color: var(--muted); }
 footer .disclaimer { font-style: italic; color: var(--ink); }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-  font-size: .85em; }
+  font-size: .85em; overflow-wrap: anywhere; }
 @media (max-width: 40rem) { main { margin: 0; border: 0; border-radius: 0; padding: 1rem; }
   th { width: 50%; } }
 @media print {
