@@ -245,3 +245,10 @@ def test_reading_from_a_terminal_says_how_to_end() -> None:
     assert result.status == 0
     assert "end with Ctrl-D" in result.stderr and len(_lines(result.stdout)) == 1
     assert "Ctrl-D" not in run_cli(["batch"], json.dumps(GOOD)).stderr
+
+
+def test_a_number_too_long_to_read_is_one_error_line() -> None:
+    stdin = f'{json.dumps(GOOD)}\n{{"pain_weeks": {"9" * 5000}}}\n{json.dumps(GOOD)}\n'
+    out = _lines(run_cli(["batch"], stdin).stdout)
+    assert [o["kind"] for o in out] == ["assessment", "error", "assessment"]
+    assert out[1]["error"] == "line 2: a number with too many digits"

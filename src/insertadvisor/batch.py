@@ -96,6 +96,9 @@ def jsonl_lines(assessor: Assessor, lines: Iterable[bytes | str]) -> Iterator[tu
         except RecursionError:
             yield _rejected(number, "nested too deeply")
             continue
+        except ValueError:  # an integer longer than int() reads (sys.get_int_max_str_digits)
+            yield _rejected(number, "a number with too many digits")
+            continue
         yield assessor.line_for(raw, number)
 
 
