@@ -164,5 +164,8 @@ def _num(value: float | None) -> str:
 
 
 def _show(raw: Any) -> str:
-    text = repr(raw)  # escapes newlines and control characters: a message stays one line
+    try:
+        text = repr(raw)  # escapes newlines and control characters: a message stays one line
+    except ValueError:  # an int with more digits than sys.get_int_max_str_digits()
+        text = f"a {type(raw).__name__} too large to show"
     return text if len(text) <= 40 else text[:37] + "...'"

@@ -117,6 +117,12 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return ExitStatus.OK
+    except SystemExit as exc:
+        # Typer turns a closed output pipe (`| head`) into sys.exit(1); it is not an error.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _silence_stdout()
+            return ExitStatus.OK
+        raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if debug:
             import traceback
@@ -143,8 +149,11 @@ def _fail(env: Environment, message: str, status: int) -> int:
 
 def _silence_stdout() -> None:
     # Python flushes stdout at exit; point it at devnull so a closed pipe stays quiet.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):  # no real stdout (in-process tests)
+        pass
 
 
 def main() -> NoReturn:
