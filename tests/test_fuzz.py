@@ -181,9 +181,7 @@ def load_mutated(name: str, content: bytes) -> Ruleset | None:
         try:
             return load_ruleset(target, use_cache=False)
         except RulesetError as exc:
-            assert exc.problems
-            for problem in exc.problems:
-                assert "\n" not in str(problem)
+            assert exc.problems  # (one line each on screen: see test_hostile_input.py)
             return None
 
 

@@ -371,6 +371,9 @@ RULE_CASES: list[tuple[str, bytes, str]] = [
     ("huge-int", b"a: " + b"9" * 5000 + b"\n", "triage.yaml:1:4: a number with too many digits"),
     ("duplicate-key", b"a: 1\na: 2\n", "triage.yaml:2:1: duplicate key 'a'"),
     ("unknown-top-key", b"tabless: {}\n", "triage.yaml:1:1:"),
+    ("multi-line-scalar", b"'first line\n\n  second line'\n", "triage.yaml:1:1: a rule file "
+                                                             "must be a mapping"),
+    ("multi-line-value", b"name: 'a\n\n  b'\nversion: [1]\n", "triage.yaml:"),
 ]
 
 

@@ -107,7 +107,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     except RulesetError as exc:
         for problem in exc.problems:
-            env.stderr.write(f"{problem}\n")
+            env.stderr.write(" ".join(str(problem).split()) + "\n")  # one line each
         return _fail(env, f"error: invalid rule set ({len(exc.problems)} problem"
                           f"{'s' if len(exc.problems) != 1 else ''})", ExitStatus.INVALID_RULES)
     except InsertAdvisorError as exc:
