@@ -124,3 +124,73 @@ def test_building_only_the_command_run_changes_nothing_it_shows(command: str) ->
     alone = runner.invoke(build_app(command), [command, "--help"])
     assert full.exit_code == 0, full.output
     assert (alone.exit_code, alone.output) == (full.exit_code, full.output)
+
+
+# The model's records were @dataclass(slots=True) classes (frozen where marked); they are
+# written out by hand for start-up time. Their twins here, declared as those dataclasses
+# were, check that nothing a caller can see changed: repr, ==, hash, asdict/to_data.
+TWINS = {  # class name: (frozen, fields; "-" marks repr=False, "~" compare=False too)
+    "Level": (True, "id label message source"),
+    "Item": (True, "id prompt"),
+    "Question": (True, "id type flag metavar prompt help hint group required values labels "
+                       "items min max unknown unit default"),
+    "Invariant": (True, "id applies_to when expect source file line description"),
+    "TableSpec": (True, "id stage policies outputs facts_before"),
+    "Rule": (False, "id table when then source file line priority description ~test ~_because"),
+    "Table": (False, "id hit_policy rules file line -regular -otherwise ~checks"),
+    "Ruleset": (False, "name version sha256 description disclaimer levels insert_labels "
+                       "questions derived tables invariants tests -rank"),
+}
+
+
+def _twin(obj: object) -> object:
+    import dataclasses
+
+    frozen, spec = TWINS[type(obj).__name__]
+    fields = [(name.lstrip("-~"), object, dataclasses.field(
+        repr=name[0] not in "-~", compare=name[0] != "~")) for name in spec.split()]
+    cls = dataclasses.make_dataclass(type(obj).__name__, fields, frozen=frozen, slots=True)
+    cls.__qualname__ = type(obj).__qualname__
+    return cls(**{name: getattr(obj, name) for name, _, _ in fields})
+
+
+def test_the_hand_written_records_behave_as_the_dataclasses_they_were(ruleset: Ruleset) -> None:
+    import dataclasses
+
+    from insertadvisor.model import TABLE_SPECS
+
+    records: list[object] = [ruleset, *ruleset.levels, *ruleset.invariants,
+                             *TABLE_SPECS.values(), *ruleset.all_rules(),
+                             *ruleset.tables.values()]
+    for questions in ruleset.questions.values():
+        records += [*questions, *(item for q in questions for item in q.items)]
+    for record in records:
+        twin = _twin(record)
+        assert repr(record) == repr(twin)
+        frozen = TWINS[type(record).__name__][0]
+        if frozen:
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                record.id = "changed"  # type: ignore[attr-defined]
+            try:
+                assert hash(record) == hash(twin)
+            except TypeError:  # a record holding a dict is unhashable, as its twin
+                with pytest.raises(TypeError):
+                    hash(twin)
+        else:
+            with pytest.raises(TypeError):
+                hash(record)
+        assert record == _twin_source(record)
+        assert record != twin  # a different class is never equal, as between dataclasses
+    for level in ruleset.levels:
+        assert dataclasses.asdict(_twin(level)) == {  # type: ignore[call-overload]
+            k: getattr(level, k) for k in ("id", "label", "message", "source")}
+
+
+def _twin_source(record: object) -> object:
+    """A copy of a record (through copy and pickle, as a dataclass allows), for ==."""
+    import copy
+    import pickle
+
+    if not TWINS[type(record).__name__][0]:
+        return copy.copy(record)  # holds compiled tests (closures): copy, not pickle
+    return pickle.loads(pickle.dumps(copy.deepcopy(record)))
