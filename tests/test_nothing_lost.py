@@ -389,3 +389,29 @@ def test_an_internal_error_in_a_real_process_has_no_traceback(tmp_path: Path) ->
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_during_a_batch_leaves_whole_lines_and_one_message(tmp_path: Path) -> None:
+    """Interrupted mid-stream: exit 130, one line on stderr, every output line complete."""
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(_many_records(400_000))
+    for attempt in range(3):
+        out = tmp_path / f"out{attempt}.jsonl"
+        with out.open("wb") as sink:
+            process = subprocess.Popen([*installed_command(), "batch", str(source)],
+                                       stdout=sink, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 60
+            while out.stat().st_size < 100_000 * (attempt + 1):  # it is well under way
+                assert process.poll() is None, "the batch finished before it was interrupted"
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130
+        assert stderr.decode() == "insertadvisor: interrupted\n"
+        text = out.read_text()
+        assert text.endswith("\n")
+        lines = text.splitlines()
+        assert 0 < len(lines) < 400_000
+        for line in lines:
+            assert json.loads(line)["kind"] == "assessment"
