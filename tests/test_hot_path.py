@@ -140,6 +140,7 @@ TWINS = {  # class name: (frozen, fields; "-" marks repr=False, "~" compare=Fals
     "Table": (False, "id hit_policy rules file line -regular -otherwise ~checks"),
     "Ruleset": (False, "name version sha256 description disclaimer levels insert_labels "
                        "questions derived tables invariants tests -rank"),
+    "Run": (False, "facts fired"),
 }
 
 
@@ -164,6 +165,12 @@ def test_the_hand_written_records_behave_as_the_dataclasses_they_were(ruleset: R
                              *ruleset.tables.values()]
     for questions in ruleset.questions.values():
         records += [*questions, *(item for q in questions for item in q.items)]
+    from insertadvisor.assessment import run_assess
+
+    records.append(run_assess(ruleset, {"arch": "flat", "overpronation": "no",
+                                        "leg_length_diff_mm": None, "pain_weeks": 8,
+                                        "symptoms": [], "age": 60, "tried_otc_weeks": None,
+                                        "footwear": "unknown"}))
     for record in records:
         twin = _twin(record)
         assert repr(record) == repr(twin)

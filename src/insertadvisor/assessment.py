@@ -7,21 +7,30 @@ inside it comes from the rule set's tables.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from insertadvisor.engine import run_single, run_table
-from insertadvisor.model import Rule, Ruleset
+from insertadvisor.model import Rule, Ruleset, _Record, _record_fields
 
 SCHEMA_VERSION = "1"
 
 
-@dataclass(slots=True)
-class Run:
-    """What one pass of the pipeline decided, with the facts it saw."""
+class Run(_Record):
+    """What one pass of the pipeline decided, with the facts it saw.
 
+    A @dataclass(slots=True) written out, as the model's records are (start-up time).
+    """
+
+    __slots__ = ("facts", "fired")
     facts: dict[str, Any]
     fired: list[Rule]  # in the order they fired, across every table
+
+    def __init__(self, facts: dict[str, Any], fired: list[Rule]) -> None:
+        self.facts = facts
+        self.fired = fired
+
+
+_record_fields(Run, "facts fired")
 
 
 def facts_from(answers: Mapping[str, Any]) -> dict[str, Any]:
