@@ -1,6 +1,6 @@
 """Start-up: `insertadvisor assess --json` with every answer as a flag, as a whole process.
 
-    python benchmarks/startup.py [ROUNDS]
+    python benchmarks/startup.py [ROUNDS] [PYTHON_WITH_ANOTHER_TYPER]
 
 Interleaved with `python -c pass` (the baseline), the Typer floor (floor_app.py: the
 same options, printing them as JSON) and `import yaml` (for scale). The rule cache is
@@ -9,6 +9,7 @@ warm (the first, untimed runs fill it), as on every run after the first.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -31,21 +32,42 @@ HERE = Path(__file__).resolve().parent
 LIMIT = 7.0
 
 
-def commands() -> dict[str, list[str]]:
-    return {
+def commands(other_typer: str | None = None) -> dict[str, list[str]]:
+    # Imported, not run as a script, so that it starts from bytecode as the command does.
+    floor = ["-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+             "sys.argv[0] = 'floor_app'; from floor_app import app; app()",
+             "assess", *ASSESS_FLAGS, "--json"]
+    found = {
         "python -c pass": [PYTHON, "-c", "pass"],
         "import yaml": [PYTHON, "-c", "import yaml"],
-        "typer floor": [PYTHON, str(HERE / "floor_app.py"), "assess", *ASSESS_FLAGS, "--json"],
+        "typer floor": [PYTHON, *floor],
         "assess --json": [*COMMAND, "assess", *ASSESS_FLAGS, "--json"],
     }
+    if other_typer:  # the floor under another Typer (a throwaway venv's interpreter)
+        found["other typer floor"] = [other_typer, *floor]
+        found["other python -c pass"] = [other_typer, "-c", "pass"]
+    return found
 
 
-def measure(rounds: int = 40) -> tuple[list[Figure], dict[str, float]]:
+def typer_version(python: str) -> str:
+    done = subprocess.run([python, "-c", "import importlib.metadata as m; "
+                           "print(m.version('typer'))"], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.strip()
+
+
+def measure(rounds: int = 40, other_typer: str | None = None) -> tuple[list[Figure],
+                                                                      dict[str, float]]:
     env = clean_env()
     medians = interleaved({name: partial(run_once, argv, env)
-                           for name, argv in commands().items()}, rounds, warmup=3)
+                           for name, argv in commands(other_typer).items()}, rounds, warmup=3)
     base = medians["python -c pass"]
     ratio = {name: value / base for name, value in medians.items()}
+    if other_typer:
+        ratio["other typer floor"] = medians["other typer floor"] / medians["other python -c pass"]
+        print(f"  typer {typer_version(other_typer)} floor (its own venv): "
+              f"{ratio['other typer floor']:.2f}x its python -c pass; typer "
+              f"{typer_version(PYTHON)} floor {ratio['typer floor']:.2f}x")
     detail = (f"pass {ms(base)}; assess {ms(medians['assess --json'])}; typer floor "
               f"{ratio['typer floor']:.2f}x; import yaml {ratio['import yaml']:.2f}x "
               f"({rounds} rounds)")
@@ -54,8 +76,9 @@ def measure(rounds: int = 40) -> tuple[list[Figure], dict[str, float]]:
 
 
 def main() -> int:
+    """startup.py [ROUNDS] [PYTHON_WITH_ANOTHER_TYPER]"""
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    figures, ratios = measure(rounds)
+    figures, ratios = measure(rounds, sys.argv[2] if len(sys.argv) > 2 else None)
     for name, value in ratios.items():
         print(f"  {name:<16} {value:5.2f}x")
     report(figures)
