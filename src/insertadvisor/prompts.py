@@ -72,15 +72,16 @@ class Asker:
             raise EndOfInput
         return line.strip()
 
-    def choice(self, question: Question) -> str:
-        self.say(question.prompt, "bold")
-        if question.hint:
-            self.say(f"  {question.hint}", "dim")
+    def choice(self, question: Question, optional: bool = False) -> str | None:
+        """One of the question's values, by number or by name; None if skipped."""
         options = list(question.values)
+        self._heading(question, optional)
         for number, value in enumerate(options, 1):
             self.say(f"  {number}) {question.labels.get(value, value)}")
         while True:
             raw = self.read(f"Choose 1-{len(options)}: ")
+            if optional and raw == "":
+                return None
             if raw.isdigit() and 1 <= int(raw) <= len(options):
                 return options[int(raw) - 1]
             try:
@@ -88,10 +89,9 @@ class Asker:
             except AnswerError as exc:
                 self.say(f"  {exc}; or type a number from 1 to {len(options)}.", "yellow")
 
-    def number(self, question: Question, optional: bool) -> Any:
-        self.say(question.prompt, "bold")
-        if question.hint:
-            self.say(f"  {question.hint}", "dim")
+    def number(self, question: Question, optional: bool = False) -> Any:
+        """A number (or unknown, where allowed); None if skipped."""
+        self._heading(question, optional)
         unit = f" ({question.unit})" if question.unit else ""
         while True:
             raw = self.read(f"Answer{unit}: ")
@@ -102,6 +102,11 @@ class Asker:
             except AnswerError as exc:
                 self.say(f"  {exc}", "yellow")
 
+    def _heading(self, question: Question, optional: bool) -> None:
+        self.say(question.prompt + (" (Enter skips)" if optional else ""), "bold")
+        if question.hint:
+            self.say(f"  {question.hint}", "dim")
+
     def yes_no(self, item: Item) -> bool:
         while True:
             raw = self.read(f"{item.prompt} [y/n]: ").lower()
@@ -110,22 +115,6 @@ class Asker:
             if raw in NO:
                 return False
             self.say("  Please answer y (yes) or n (no).", "yellow")
-
-    def skippable_choice(self, question: Question) -> str | None:
-        self.say(question.prompt + " (Enter skips)", "bold")
-        options = list(question.values)
-        for number, value in enumerate(options, 1):
-            self.say(f"  {number}) {question.labels.get(value, value)}")
-        while True:
-            raw = self.read(f"Choose 1-{len(options)}: ")
-            if raw == "":
-                return None
-            if raw.isdigit() and 1 <= int(raw) <= len(options):
-                return options[int(raw) - 1]
-            try:
-                return str(parse_answer(question, raw, ""))
-            except AnswerError as exc:
-                self.say(f"  {exc}", "yellow")
 
 
 def ask_missing(questions: tuple[Question, ...], given: dict[str, Any], asker: Asker,
@@ -141,14 +130,11 @@ def ask_missing(questions: tuple[Question, ...], given: dict[str, Any], asker: A
             if question.type == "set":
                 if not _screen(question, answers, asker, on_yes):
                     return answers
-            elif question.type == "choice":
-                value = asker.choice(question) if group != "optional" \
-                    else asker.skippable_choice(question)
-                if value is not None:
-                    answers[question.id] = value
             else:
-                value = asker.number(question, optional=group == "optional")
-                if value is not None or group != "optional":
+                optional = group == "optional"
+                ask = asker.choice if question.type == "choice" else asker.number
+                value = ask(question, optional)
+                if value is not None or not optional:
                     answers[question.id] = value
             asker.say()
     return answers
