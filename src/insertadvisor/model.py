@@ -6,7 +6,6 @@ into marshal-able values and back, so the compiled form can be cached without YA
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
 from typing import Any, ClassVar
 
 from insertadvisor.conditions import Because, Facts, Node, Test, compile_because, compile_node
@@ -49,9 +48,13 @@ class _FrozenRecord(_Record):
         return hash(self._key())
 
     def __setattr__(self, name: str, value: Any) -> None:
+        from dataclasses import FrozenInstanceError  # only on this error path
+
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __getstate__(self) -> list[Any]:  # copy and pickle, as a frozen slots dataclass
