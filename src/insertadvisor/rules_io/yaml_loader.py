@@ -6,6 +6,7 @@ number of values is bounded, so an alias bomb is refused instead of filling memo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -47,6 +48,11 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# YAML 1.1 also reads `1:30` as 90, `0b101` as 5, `1_000` and `.inf` as numbers; a person
+# who typed those did not mean a number, so only plain decimals become numbers here.
+_DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -70,6 +76,8 @@ class _Builder:
             out = LocatedList(self.build(item) for item in node.value)
             out.pos, out.item_pos = _pos(node), [_pos(item) for item in node.value]
             return out
+        if node.tag in _NUMBER_TAGS and not _DECIMAL.fullmatch(node.value):
+            return node.value
         try:
             return self.constructor.construct_object(node)
         except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits()
