@@ -94,6 +94,9 @@ def test_a_planted_gap_is_found_with_answers_that_fall_through(
     assert gap.counterexample is not None
     with pytest.raises(RulesetError, match="table `insert`: no rule applies"):
         run_assess(ruleset, gap.counterexample)
+    assert violates(ruleset, gap)
+    assert not violates(ruleset, Finding("gap", "", 1, "insert", "", {
+        **gap.counterexample, "arch": "flat"}))  # a foot factor: a rule applies
 
 
 def test_a_planted_overlap_is_found_with_answers_two_rules_match(
@@ -119,6 +122,7 @@ def test_a_planted_shadowed_rule_is_found_with_answers_where_another_rule_wins(
     rule = next(r for r in ruleset.tables["insert"].rules if r.id == "insert-none-child")
     facts, fired = _assess_facts(ruleset, shadowed.counterexample or {})
     assert rule.test(facts) and rule.id not in fired  # it applies, yet never wins
+    assert violates(ruleset, shadowed)
     # moving the child rule last also breaks the invariant that protects children
     assert ("invariant", "children-never-get-inserts") in kinds(findings)
 

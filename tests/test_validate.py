@@ -131,3 +131,21 @@ def test_rules_validate_passes_the_default_and_minimal_rule_sets() -> None:
         result = run_cli(args)
         assert result.status == 0, result.stderr
         assert result.stdout.startswith("OK: ")
+
+
+def test_docs_rules_md_documents_every_key_operator_table_and_policy() -> None:
+    from insertadvisor import validate
+    from insertadvisor.conditions import LEAF_OPS
+    from insertadvisor.model import TABLE_SPECS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    words = {*validate.TOP_KEYS, *validate.QUESTION_KEYS, *validate.LEVEL_KEYS,
+             *validate.TABLE_KEYS, *validate.RULE_KEYS, *validate.DERIVED_KEYS,
+             *validate.INVARIANT_KEYS, *validate.TEST_KEYS, *validate.POLICY_WORDS,
+             *LEAF_OPS, *TABLE_SPECS, "all", "any", "not", "always", "otherwise"}
+    for spec in TABLE_SPECS.values():
+        words |= set(spec.outputs)
+    for stage in validate.TEST_EXPECT.values():
+        words |= set(stage)
+    missing = sorted(w for w in words if f"`{w}`" not in text and f"{w}:" not in text)
+    assert missing == [], f"docs/rules.md does not mention {missing}"

@@ -752,15 +752,17 @@ def check(ruleset: Ruleset, clock: Callable[[], float] = time.perf_counter) -> C
 
 
 def violates(ruleset: Ruleset, finding: Finding) -> bool:
-    """Re-run the engine on a finding's counterexample: does it show the failure?
-    (For tests and for anyone who doubts a report.)"""
-    if finding.counterexample is None:
+    """Re-run the engine on a finding's answers: do they show the failure? (For tests, and
+    for anyone who doubts a report.) A shadowed rule's answers show its condition holding
+    while the rule does not fire; a derived fact that is never true has no answers."""
+    answers = finding.counterexample
+    if answers is None:
         return False
     prover = Prover(ruleset, finding.stage)
-    checks = {c.subject: c for c in prover.checks() if c.kind == finding.kind}
-    check_ = checks.get(finding.subject)
-    return check_ is not None and check_.confirm(finding.counterexample) is None
-
-
-def used_facts(node: Node) -> Mapping[str, None]:
-    return {leaf[1]: None for leaf in leaves(node)}
+    if finding.kind == "shadowed":
+        facts, fired = prover.run_full(answers)
+        rule = next(r for r in ruleset.all_rules() if r.id == finding.subject)
+        return rule.test(facts) and rule.id not in fired
+    kind = {"gap": "gap", "overlap": "overlap", "invariant": "invariant"}.get(finding.kind)
+    found = [c for c in prover.checks() if c.kind == kind and c.subject == finding.subject]
+    return bool(found) and found[0].confirm(answers) is None
