@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from insertadvisor.answers import AnswerError
+from insertadvisor.errors import reading
 
 MAX_BYTES = 64_000  # one person's answers are a few hundred bytes; YAML parses ~150 KB/s
 
@@ -29,17 +30,10 @@ def read_source(name: str, stdin: TextIO) -> str:
     else:
         path = Path(name)
         where = name
-        try:
-            if path.is_dir():
-                raise AnswerError(f"--answers {name}: is a folder; give a YAML or JSON file")
-            with path.open("rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except FileNotFoundError:
-            raise AnswerError(f"--answers {name}: no such file; check the path") from None
-        except PermissionError:
-            raise AnswerError(f"--answers {name}: permission denied") from None
-        except OSError as exc:
-            raise AnswerError(f"--answers {name}: cannot read it ({exc.strerror})") from None
+        if path.is_dir():
+            raise AnswerError(f"--answers {name}: is a folder; give a YAML or JSON file")
+        with reading(f"--answers {name}"), path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise AnswerError(f"--answers {where}: larger than {MAX_BYTES} bytes; an answers "
                           "file holds one person's answers")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -49,6 +51,21 @@ class RulesetError(InsertAdvisorError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+@contextmanager
+def reading(label: str) -> Iterator[None]:
+    """Turn the OS's reasons a file cannot be read into one InputError line naming it."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(f"{label}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{label}: is a folder; give a file") from None
+    except PermissionError:
+        raise InputError(f"{label}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read it ({exc.strerror})") from None
 
 
 def did_you_mean(word: str, known: object) -> str:

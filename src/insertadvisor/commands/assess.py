@@ -119,6 +119,18 @@ def show(env: Environment, ruleset: Ruleset, result: dict[str, Any], json_out: b
         env.stdout.flush()
 
 
+def prepare(ctx: typer.Context, stage: str, rules: Path | None, output: Path | None,
+            answers_file: str | None, given: dict[str, Any], no_input: bool,
+            no_color: bool) -> tuple[Environment, Ruleset, dict[str, Any]]:
+    """What assess and checkin share: check --output first (before any question), load
+    the rules, collect the answers."""
+    env: Environment = ctx.obj
+    check_output(output)
+    ruleset = load_rules(env, rules)
+    return env, ruleset, collect_answers(env, ruleset, stage, answers_file, given, no_input,
+                                         no_color)
+
+
 def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
     @app.command()
     @with_question_options(questions["assess"])
@@ -145,12 +157,10 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         Asks for any answer not given as a flag or in --answers (on a terminal);
         otherwise --arch, --overpronation, --leg-length-diff and --pain-weeks are needed.
         """
+        env, ruleset, collected = prepare(ctx, "assess", rules, output, answers, answers_given,
+                                          no_input, no_color)
         from insertadvisor.assessment import assess as run_assessment
-        env: Environment = ctx.obj
-        check_output(output)
-        ruleset = load_rules(env, rules)
-        collected = collect_answers(env, ruleset, "assess", answers, answers_given, no_input,
-                                    no_color)
+
         result = run_assessment(ruleset, collected)
         if explain_all:
             from insertadvisor.explain import not_fired
@@ -180,11 +190,9 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
 
         Asks for any answer not given (on a terminal); otherwise --weeks-wearing is needed.
         """
+        env, ruleset, collected = prepare(ctx, "checkin", rules, output, answers, answers_given,
+                                          no_input, no_color)
         from insertadvisor.assessment import checkin as run_checkin
-        env: Environment = ctx.obj
-        check_output(output)
-        ruleset = load_rules(env, rules)
-        collected = collect_answers(env, ruleset, "checkin", answers, answers_given, no_input,
-                                    no_color)
+
         show(env, ruleset, run_checkin(ruleset, collected), json_out, explain, output,
              no_color)

@@ -42,7 +42,7 @@ class Progress:
 
 def _open(name: str, fmt: str, env: Environment) -> tuple[IO[Any], int | None]:
     """The input stream (binary for JSONL, text for CSV) and its size when it is a file."""
-    from insertadvisor.errors import InputError
+    from insertadvisor.errors import InputError, reading
 
     if name == "-":
         binary = getattr(env.stdin, "buffer", None)
@@ -54,21 +54,15 @@ def _open(name: str, fmt: str, env: Environment) -> tuple[IO[Any], int | None]:
             return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
                                     newline=""), None
         return binary, None
-    try:
-        if os.path.isdir(name):
-            raise InputError(f"batch {name}: is a folder; give a JSONL or CSV file")
+    if os.path.isdir(name):
+        raise InputError(f"batch {name}: is a folder; give a JSONL or CSV file")
+    with reading(f"batch {name}"):
         if fmt == "csv":
             handle: IO[Any] = open(name, encoding="utf-8-sig", errors="replace",  # noqa: SIM115
                                    newline="")
         else:
             handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
         return handle, os.fstat(handle.fileno()).st_size
-    except FileNotFoundError:
-        raise InputError(f"batch {name}: no such file; check the path") from None
-    except PermissionError:
-        raise InputError(f"batch {name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"batch {name}: cannot read it ({exc.strerror})") from None
 
 
 def register(app: typer.Typer) -> None:
