@@ -182,3 +182,45 @@ def test_explain_lists_fired_rules_with_sources() -> None:
     assert "Why (the rules that fired)" in result.stdout
     assert "insert-otc-foot-factor (rules/inserts.yaml:" in result.stdout
     assert "Source: Rasenberg 2018" in result.stdout
+
+
+TYPED = "flat\nyes\nunknown\n3\n" + "n\n" * 19 + "\n\n\n"
+
+
+@pytest.mark.parametrize("command", ["assess", "checkin"])
+def test_bare_command_behaves_as_the_parsed_one(command: str) -> None:
+    """`assess` alone skips option parsing; it must do exactly what the parsed path does."""
+    from insertadvisor.loading import packaged_rules_dir
+
+    typed = TYPED if command == "assess" else "2\n" + "n\n" * 8
+    bare = run_cli([command], stdin=typed, tty=True)
+    parsed = run_cli([command, "--rules", str(packaged_rules_dir())], stdin=typed, tty=True)
+    assert bare.status == parsed.status == 0, bare.stderr
+    assert (bare.stdout, bare.stderr) == (parsed.stdout, parsed.stderr)
+    assert "Insert" in bare.stdout or "What to do" in bare.stdout
+
+
+def test_bare_command_without_a_terminal_names_the_missing_flags() -> None:
+    result = run_cli(["assess"])
+    assert result.status == 2
+    assert "pass --arch, --overpronation, --leg-length-diff, --pain-weeks" in result.stderr
+
+
+def test_first_question_is_asked_before_typer_is_imported() -> None:
+    """Structural guard for the 100 ms first prompt: nothing waits for the framework."""
+    script = (
+        "import io, sys\n"
+        "from insertadvisor import prompts\n"
+        "from insertadvisor.cli import run\n"
+        "from insertadvisor.environment import Environment\n"
+        "def first_read(self, prompt=''):\n"
+        "    print(sorted(m for m in ('typer', 'rich') if m in sys.modules))\n"
+        "    raise KeyboardInterrupt\n"
+        "prompts.Asker.read = first_read\n"
+        "env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),\n"
+        "                  stdin_isatty=True, stderr_isatty=True)\n"
+        "sys.exit(run(['assess'], env))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert (done.returncode, done.stdout) == (130, "[]\n"), done.stderr

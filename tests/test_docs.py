@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import typer
 
-from insertadvisor.cli import build_app
+from insertadvisor.app import build_app
 
 from .conftest import REPO
 

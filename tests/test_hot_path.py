@@ -117,7 +117,7 @@ def test_compiled_because_says_what_reasons_says(ruleset: Ruleset) -> None:
 def test_building_only_the_command_run_changes_nothing_it_shows(command: str) -> None:
     from typer.testing import CliRunner
 
-    from insertadvisor.cli import build_app
+    from insertadvisor.app import build_app
 
     runner = CliRunner()
     full = runner.invoke(build_app(), [command, "--help"])

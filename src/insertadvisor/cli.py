@@ -1,90 +1,58 @@
-"""The command line: build the Typer app, run it, and turn every outcome into an exit code.
+"""The command line's entry: run a command and turn every outcome into an exit code.
 
-Thin on purpose: commands collect answers and hand them to the core; every error the
-project raises becomes one line on stderr and the exit code of design.md.
+Thin on purpose: the Typer app (insertadvisor.app) parses the options, the flows collect
+answers and hand them to the core, and every error the project raises becomes one line on
+stderr with the exit code of design.md.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import NoReturn
 
-import typer
-
-from insertadvisor import __version__
-from insertadvisor.commands import assess
 from insertadvisor.environment import Environment
-from insertadvisor.errors import ExitStatus, InsertAdvisorError, RulesetError
-from insertadvisor.loading import load_ruleset, packaged_rules_dir
+from insertadvisor.errors import ExitStatus, InputError, InsertAdvisorError, RulesetError
 
 REPORT_URL = "https://github.com/insertadvisor/insertadvisor/issues"
 
 
-def _version(ctx: typer.Context, value: bool) -> None:
-    if value:
-        ctx.obj.stdout.write(f"insertadvisor {__version__}\n")
-        raise typer.Exit()
+class UsageProblem(InputError):
+    """A command line Click could not parse: an unknown option, a missing value."""
 
 
-# Which module registers each command. A run builds only the command it runs (help and
-# unknown names build them all), so `assess` pays nothing for the others' options.
-COMMAND_MODULES = {"assess": "assess", "checkin": "assess", "batch": "batch",
-                   "rules": "rules", "schema": "schema"}
+# Commands that, given no options at all, have nothing to parse: on a terminal they start
+# asking at once, without loading Typer first (most of the wait for the first question).
+BARE_FLOWS = ("assess", "checkin")
 
 
-def build_app(command: str | None = None) -> typer.Typer:
-    """The Typer app, with the answer options taken from the packaged questions.
+def _dispatch(args: list[str], env: Environment) -> int:
+    if len(args) == 1 and args[0] in BARE_FLOWS:
+        from insertadvisor import flows
 
-    With `command` (a name of COMMAND_MODULES), only that command's module is registered.
-    """
-    only = COMMAND_MODULES.get(command or "")
-    app = typer.Typer(
-        name="insertadvisor",
-        help="Decide about foot inserts for back pain, and know when to see a doctor "
-             "instead.\n\nExample: insertadvisor assess",
-        rich_markup_mode=None,  # plain Click help: no Rich import to print --help
-        add_completion=False,
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    )
-
-    @app.callback()
-    def root(
-        version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                              help="Show the version and exit.")] = False,
-        debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an "
-                                            "internal error.")] = False,
-    ) -> None:
-        """Decide about foot inserts for back pain, and know when to see a doctor instead.
-
-        Example: insertadvisor assess
-        """
-
-    if only in (None, "assess"):
-        assess.register(app, load_ruleset(packaged_rules_dir()).questions)
-    for name in ("batch", "rules", "schema"):
-        if only in (None, name):
-            _register_optional(app, name)
-    return app
+        getattr(flows, args[0])(env)
+        return ExitStatus.OK
+    return _parse_and_run(args, env)
 
 
-def _command_of(args: list[str]) -> str | None:
-    """The command a command line runs: its first word that is not an option."""
-    return next((a for a in args if not a.startswith("-")), None)
+def _parse_and_run(args: list[str], env: Environment) -> int:
+    import typer
 
-
-def _register_optional(app: typer.Typer, name: str) -> None:
-    import importlib
+    from insertadvisor.app import build_app, command_of
 
     try:
-        module = importlib.import_module(f"insertadvisor.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"insertadvisor.commands.{name}":
-            raise
-        return
-    module.register(app)
+        command = typer.main.get_command(build_app(command_of(args)))
+        status = command.main(args, prog_name="insertadvisor", standalone_mode=False, obj=env)
+    except typer.TyperException as exc:  # Click's usage errors: bad flags and values
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `insertadvisor`: show help
+            env.stdout.write(exc.format_message() + "\n")
+            return ExitStatus.OK
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        hint = "" if "--help" in message else " (see insertadvisor --help)"
+        raise UsageProblem(f"{message}{hint}") from None
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    return status if isinstance(status, int) else ExitStatus.OK
 
 
 def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
@@ -94,16 +62,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     debug = "--debug" in args or env.environ.get("INSERTADVISOR_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
     try:
-        command = typer.main.get_command(build_app(_command_of(args)))
-        status = command.main(args, prog_name="insertadvisor", standalone_mode=False, obj=env)
-    except typer.TyperException as exc:  # Click's usage errors: bad flags and values
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `insertadvisor`: show help
-            env.stdout.write(exc.format_message() + "\n")
-            return ExitStatus.OK
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        hint = "" if "--help" in message else " (see insertadvisor --help)"
-        return _fail(env, f"error: {message}{hint}", ExitStatus.BAD_INPUT)
-    except (typer.Abort, KeyboardInterrupt):
+        status = _dispatch(args, env)
+    except KeyboardInterrupt:
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     except RulesetError as exc:
         for problem in exc.problems:
@@ -132,9 +92,9 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return _fail(env, f"internal error: {detail}. This is a bug; please "
                           f"report it at {REPORT_URL} with the command you ran "
                           "(--debug shows the details).", ExitStatus.INTERNAL_ERROR)
-    if status == ExitStatus.INTERRUPTED:
+    if status == ExitStatus.INTERRUPTED:  # Click turns Ctrl-C into exit status 130
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
-    return status if isinstance(status, int) else ExitStatus.OK
+    return status
 
 
 def _fail(env: Environment, message: str, status: int) -> int:

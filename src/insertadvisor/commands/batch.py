@@ -7,8 +7,9 @@ from typing import IO, Annotated, Any, TextIO
 
 import typer
 
-from insertadvisor.commands.common import RulesOption, load_rules
+from insertadvisor.commands.common import RulesOption
 from insertadvisor.environment import Environment
+from insertadvisor.flows import load_rules
 
 
 class Progress:

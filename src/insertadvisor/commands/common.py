@@ -1,17 +1,15 @@
-"""What the commands share: the rules option, question-driven options, JSON output."""
+"""What the commands share: common options and the question-driven answer options."""
 
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
-from insertadvisor.environment import Environment
-from insertadvisor.model import Question, Ruleset
+from insertadvisor.model import Question
 
 RulesOption = Annotated[
     Path | None,
@@ -24,14 +22,6 @@ NoInputOption = Annotated[
     bool, typer.Option("--no-input", help="Never prompt; missing required answers are an error.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour.")]
-
-
-def load_rules(env: Environment, rules: Path | None) -> Ruleset:
-    """The rule set chosen by --rules, else $INSERTADVISOR_RULES (read from `env`), else
-    the packaged one."""
-    from insertadvisor.loading import ENV_RULES, load_ruleset
-
-    return load_ruleset(rules or env.environ.get(ENV_RULES) or None)
 
 
 def with_question_options(questions: tuple[Question, ...]) -> Callable[
@@ -67,12 +57,3 @@ def with_question_options(questions: tuple[Question, ...]) -> Callable[
         return command
 
     return decorate
-
-
-def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
-    """JSON with the json module: never wrapped, never coloured, one object per call."""
-    if compact:
-        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
-    else:
-        stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-    stream.flush()

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from insertadvisor.commands.common import JsonOption, RulesOption, write_json
+from insertadvisor.commands.common import JsonOption, RulesOption
 from insertadvisor.environment import Environment
 from insertadvisor.errors import ExitStatus, InputError, Problem
+from insertadvisor.flows import write_json
 from insertadvisor.model import Invariant, Rule, Ruleset
 
 DirArgument = Annotated[

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from insertadvisor.commands.common import RulesOption, load_rules, write_json
+from insertadvisor.commands.common import RulesOption
 from insertadvisor.environment import Environment
+from insertadvisor.flows import load_rules, write_json
 
 
 class Kind(StrEnum):
