@@ -175,6 +175,16 @@ MUTATIONS = {
     "checkin": [("checkin.yaml", "{level: urgent, stop: true,", "{level: soon, stop: true,")],
     "checkin-otherwise": [("checkin.yaml", "{effects: {has: tingling}}",
                            "{not: {effects: {has: sore}}}")],
+    # has_all over two items, checked by an invariant that needs only one of them
+    "has-all": [("tables.yaml", "{symptoms: {has: numb}}",
+                 "{symptoms: {has_all: [numb, foot_pain]}}"),
+                ("invariants.yaml", "  - id: tingling-stops",
+                 "  - id: numb-is-urgent\n    applies_to: assess\n"
+                 "    when: {symptoms: {has: numb}}\n"
+                 "    expect: {triage: {in: [emergency, urgent]}}\n    source: test\n"
+                 "  - id: tingling-stops")],
+    "has-none-under-not": [("tables.yaml", "{symptoms: {has: foot_pain}}",
+                            "{not: {symptoms: {has_none: [foot_pain, numb]}}}")],
     # an exclusive bound breaks an invariant only at the threshold itself (12 weeks)
     "exclusive-bound": [("tables.yaml", "pain_weeks: {gte: 12}", "pain_weeks: {gt: 12}"),
                         ("invariants.yaml", "  - id: tingling-stops",
@@ -184,7 +194,7 @@ MUTATIONS = {
                          "    expect: {insert: custom}\n    source: test\n"
                          "  - id: tingling-stops")],
 }
-CLEAN = {"none", "threshold-moved"}
+CLEAN = {"none", "threshold-moved", "has-none-under-not"}
 PAIN = [0, 0.5, 1, 5, 5.5, 6, 6.5, 7, 11, 11.5, 12, 12.5, 13, 100]
 AGES = [None, 0, 1, 13, 14, 15, 16, 17, 49, 50, 51, 130]
 
@@ -292,3 +302,23 @@ def test_random_answers_keep_every_invariant_of_the_default_rules(ruleset: Rules
                 assert evaluate(inv.expect, facts), inv.id
 
     keeps()
+
+
+def test_reordered_levels_are_caught_and_the_search_stays_small(
+        rules_copy: Path, tmp_path: Path) -> None:
+    """`soon` made more urgent than `emergency`: the emergency invariants fail. Such a rule
+    set once sent the search through millions of cases; the decision tree must stay small
+    (a count, not a timing: it is the same on every machine)."""
+    path = rules_copy / "ruleset.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("  - id: emergency\n") == 1 and text.count("  - id: soon\n") == 1
+    text = text.replace("  - id: emergency\n", "  - id: @@\n").replace(
+        "  - id: soon\n", "  - id: emergency\n").replace("  - id: @@\n", "  - id: soon\n")
+    path.write_text(text, encoding="utf-8")
+    report = check(load_ruleset(rules_copy, use_cache=False))
+    assert ("invariant", "emergency-symptom-gives-emergency") in kinds(report.findings)
+    assert ("invariant", "numbness-stops-and-is-urgent") in kinds(report.findings)
+    for finding in report.findings:
+        if finding.kind == "invariant":
+            assert violates(load_ruleset(rules_copy, use_cache=False), finding)
+    assert sum(s.nodes for s in report.stages) < 5_000

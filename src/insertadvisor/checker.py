@@ -38,7 +38,15 @@ from typing import Any
 from insertadvisor.conditions import NUMERIC_OPS, SET_OPS, Node, compile_node, describe
 from insertadvisor.engine import run_table
 from insertadvisor.errors import RulesetError
-from insertadvisor.model import TABLE_SPECS, Invariant, Question, Rule, Ruleset, Table
+from insertadvisor.model import (
+    PIPELINE_FACTS,
+    TABLE_SPECS,
+    Invariant,
+    Question,
+    Rule,
+    Ruleset,
+    Table,
+)
 
 # How each stage's pipeline turns a collect table into the facts later tables read.
 AGGREGATES = {"referrals": ("urgency", None), "checkin": ("level", "stop")}
@@ -225,6 +233,15 @@ class State:
     absent: dict[str, frozenset[str]]  # set fact -> items known absent
     blame: dict[str, Var | None] = field(default_factory=dict)  # undecided fact -> a var
     fired: dict[str, list[tuple[Rule, Tri]]] = field(default_factory=dict)
+    pinned: dict[str, Any] = field(default_factory=dict)  # intermediate facts fixed by a split
+    impossible: bool = False  # a pinned value the rules cannot produce here
+    variants: dict[tuple[str, ...], list[State]] = field(default_factory=dict)  # splits
+
+    def pin(self, fact: str, value: Any) -> State:
+        """This node with one more intermediate fact fixed to one of its possible values
+        (what the pipeline computed before that fact is kept)."""
+        return State(dict(self.values), self.present, self.absent, dict(self.blame),
+                     dict(self.fired), pinned={**self.pinned, fact: value})
 
 
 class Evaluator:
@@ -309,15 +326,31 @@ class Pipeline:
                        if spec.stage == stage]
         self.levels = [level.id for level in ruleset.levels]
 
-    def run(self, state: State) -> None:
-        for rule in self.derived:
-            value, why = self.ev.eval(rule.when, state)
-            self._set(state, rule.id, (True,) if value else (False,) if value is False
-                      else (True, False), why)
-        for table in self.tables:
-            statuses = self.statuses(table, state)
+    def run(self, state: State, start: int = 0) -> None:
+        """Compute every derived fact and table from step `start` on (derived facts are
+        the first steps, then the tables in the order they run)."""
+        for step, rule in enumerate(self.derived):
+            if step >= start:
+                value, why = self.ev.eval(rule.when, state)
+                self._set(state, rule.id, (True,) if value else (False,) if value is False
+                          else (True, False), why)
+        for step, table in enumerate(self.tables, len(self.derived)):
+            if step < start:
+                continue
+            statuses = state.fired.get(table.id) if step == start else None
+            if statuses is None:  # (the table that made a pinned fact is not redone)
+                statuses = self.statuses(table, state)
             state.fired[table.id] = statuses
             self._outputs(table, statuses, state)
+
+    def producer(self, fact: str) -> int:
+        """The step of `run` that computes an intermediate fact."""
+        for step, rule in enumerate(self.derived):
+            if rule.id == fact:
+                return step
+        makes = {"triage": ("referrals", "checkin"), "stop_wearing": ("checkin",),
+                 "insert": ("insert",), "heel_lift": ("heel_lift",)}[fact]
+        return len(self.derived) + next(i for i, t in enumerate(self.tables) if t.id in makes)
 
     def statuses(self, table: Table, state: State) -> list[tuple[Rule, Tri]]:
         """Each rule of the table with whether its condition holds (for `otherwise`:
@@ -339,28 +372,43 @@ class Pipeline:
         return None
 
     def _set(self, state: State, fact: str, possible: tuple[Any, ...], why: Var | None) -> None:
+        if fact in state.pinned:
+            if state.pinned[fact] not in possible:
+                state.impossible = True
+            possible = (state.pinned[fact],)
         state.values[fact] = possible
         if len(possible) > 1:
             state.blame[fact] = why
 
     def _outputs(self, table: Table, statuses: list[tuple[Rule, Tri]], state: State) -> None:
+        # A fact a table produces is blamed on (decided by choosing an answer of) only the
+        # undecided rules that can still change it: this keeps the search small.
         tid = table.id
-        undecided = [r for r, v in statuses if v is None]
-        why = self.blame(table, state, undecided) if undecided else None
         if tid in AGGREGATES:
             level_key, stop_key = AGGREGATES[tid]
-            sure = [r.then[level_key] for r, v in statuses if v]
-            maybe = [r.then[level_key] for r, v in statuses if v is None]
-            best = min((self.levels.index(x) for x in sure), default=len(self.levels) - 1)
-            possible = {self.levels[best]}
-            possible |= {x for x in maybe if self.levels.index(x) < best}
-            self._set(state, "triage", tuple(sorted(possible, key=self.levels.index)), why)
+            rank = self.levels.index
+            sure = [rank(r.then[level_key]) for r, v in statuses if v]
+            best = min(sure, default=len(self.levels) - 1)
+            rivals = [r for r, v in statuses if v is None and rank(r.then[level_key]) < best]
+            possible = {best} | {rank(r.then[level_key]) for r in rivals}
+            self._set(state, "triage", tuple(self.levels[i] for i in sorted(possible)),
+                      self.blame(table, state, rivals))
             if stop_key:
                 stops = [v for r, v in statuses if r.then.get(stop_key, False)]
                 stop = (True,) if True in stops else (False,) if None not in stops \
                     else (True, False)
-                self._set(state, "stop_wearing", stop, why)
+                undecided_stops = [r for r, v in statuses
+                                   if v is None and r.then.get(stop_key, False)]
+                self._set(state, "stop_wearing", stop,
+                          self.blame(table, state, undecided_stops))
             return
+        undecided = []
+        for rule, value in statuses:
+            if value is True and table.hit_policy == "first":
+                break  # later rules cannot change a first-hit table's result
+            if value is None:
+                undecided.append(rule)
+        why = self.blame(table, state, undecided) if undecided else None
         if table.hit_policy == "collect":
             return
         key = "type" if tid == "insert" else tid
@@ -404,6 +452,7 @@ class Check:
     message: str
     example: dict[str, Any] | None = None
     done: bool = False
+    reads: frozenset[str] = frozenset()  # facts its conditions read
 
 
 def _first_blame(*pairs: tuple[Tri, Var | None]) -> Var | None:
@@ -419,6 +468,9 @@ class Prover:
         self.pipeline = Pipeline(ruleset, stage, self.ev)
         self.questions = ruleset.questions[stage]
         self.nodes = 0
+        self.intermediate = [r.id for r in self.pipeline.derived] + [
+            f for f in ("triage", "insert", "heel_lift", "stop_wearing")
+            if f in PIPELINE_FACTS[stage]]
 
     # ---- building checks
 
@@ -535,7 +587,9 @@ class Prover:
 
         return Check("invariant", inv.id, inv.file, inv.line, status, confirm,
                      f"invariant `{inv.id}` fails: when {describe(inv.when)}, expected "
-                     f"{describe(inv.expect)}, but")
+                     f"{describe(inv.expect)}, but",
+                     reads=frozenset(leaf[1] for node in (inv.when, inv.expect)
+                                     for leaf in leaves(node)))
 
     # ---- running the real engine on a found example
 
@@ -620,6 +674,8 @@ class Prover:
             if check.done:
                 continue
             verdict, why = check.status(state)
+            if verdict is None and check.kind == "invariant":
+                verdict = self._split(check, state)
             if verdict == "hit" and not self._hit(check, state):
                 verdict = None if self._complete(state) is False else "ok"
             if verdict is None:
@@ -633,6 +689,36 @@ class Prover:
                 return
         for value in branch.domain:
             self.search(self.assign(state, branch, value), open_checks)
+
+    def _split(self, check: Check, state: State) -> str | None:
+        """Settle an undecided check by cases over the values the intermediate facts
+        (derived facts, triage, insert, heel_lift, stop_wearing) may take here: the rules
+        relate them (a heel lift only comes with an insert), which three values alone
+        cannot see. Sound: the real value is always one of the cases."""
+        facts = tuple(f for f in self.intermediate if f in check.reads)
+        verdicts = {check.status(v)[0] for v in self._variants(state, facts)}
+        return verdicts.pop() if len(verdicts) == 1 else None
+
+    def _variants(self, state: State, facts: tuple[str, ...]) -> list[State]:
+        """The node split into cases, one per combination of possible values of `facts`
+        (in the order the pipeline computes them) that the rules can produce together."""
+        if facts in state.variants:
+            return state.variants[facts]
+        out: list[State] = []
+        todo = [state]
+        while todo:
+            current = todo.pop()
+            fact = next((f for f in facts if len(current.values[f]) > 1), None)
+            if fact is None:
+                out.append(current)
+                continue
+            for value in current.values[fact]:
+                case = current.pin(fact, value)
+                self.pipeline.run(case, self.pipeline.producer(fact))
+                if not case.impossible:
+                    todo.append(case)
+        state.variants[facts] = out
+        return out
 
     def _assigned(self, state: State, var: Var) -> bool:
         if var.kind == "value":
