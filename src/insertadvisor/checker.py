@@ -14,8 +14,10 @@ Every condition gives the same result for every answer in a part, so checking on
 representative per part checks them all. The parts are searched as a decision tree:
 conditions are evaluated with three values (true, false, not yet known) while answers
 are still being chosen, and a branch stops as soon as every open question about it is
-settled, which keeps the search small. Every counterexample found is re-run through the
-real engine before it is reported.
+settled, which keeps the search small. The next answer to choose is one that an unsettled
+rule still depends on; an invariant that reads facts the pipeline computes (triage,
+insert, ...) is also settled by cases over the values those facts may take here. Every
+counterexample found is re-run through the real engine before it is reported.
 
 What is proved, per stage (assess, checkin):
 - first-hit and unique tables have no gap (some rule always applies);
