@@ -67,7 +67,7 @@ def test_describe_and_facts_used() -> None:
 
 @pytest.mark.parametrize(("value", "shown"), [
     (None, "unknown"), (True, "true"), (5.0, "5"), (4.5, "4.5"),
-    (frozenset({"b", "a"}), "{a, b}"),
+    (frozenset({"b", "a"}), "{a, b}"), (frozenset(), "none"),
 ])
 def test_show_value(value: Any, shown: str) -> None:
     assert show_value(value) == shown

@@ -113,7 +113,7 @@ def show_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (frozenset, set, list, tuple)):
-        return "{" + ", ".join(sorted(str(v) for v in value)) + "}"
+        return "{" + ", ".join(sorted(str(v) for v in value)) + "}" if value else "none"
     return str(value)
 
 

@@ -179,8 +179,10 @@ def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
         lines.append(f"OK: no gap, no overlap, no rule that never fires; all "
                      f"{len(report.invariants)} invariants hold.")
     else:
-        lines.append(f"FAILED: {len(report.findings)} problems (listed on stderr, each with "
-                     "answers that show it).")
+        count = len(report.findings)
+        plural = "s" if count != 1 else ""
+        lines.append(f"FAILED: {count} problem{plural} (listed on stderr, each with answers "
+                     "that show it).")
     return "\n".join(lines) + "\n"
 
 
