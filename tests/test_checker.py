@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +19,13 @@ from insertadvisor.errors import RulesetError
 from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Question, Ruleset
 
-from .conftest import run_cli
+from .conftest import plant, run_cli
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 
 
 def planted(base: Path, tmp_path: Path, edits: list[tuple[str, str, str]]) -> Ruleset:
-    target = tmp_path / "planted"
-    shutil.copytree(base, target)
-    for name, old, new in edits:
-        path = target / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    return load_ruleset(target, use_cache=False)
+    return load_ruleset(plant(base, tmp_path / "planted", edits), use_cache=False)
 
 
 def kinds(findings: list[Finding]) -> set[tuple[str, str]]:

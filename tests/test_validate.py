@@ -7,7 +7,6 @@ lines, all at once: no follow-on messages, and a suggestion when a known name is
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from insertadvisor.errors import RulesetError
 from insertadvisor.loading import load_ruleset, packaged_rules_dir
 
-from .conftest import run_cli
+from .conftest import plant, run_cli
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 
@@ -34,16 +33,9 @@ def _broken() -> list[Any]:
 BROKEN = _broken()
 
 
-def plant(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Path:
+def plant_minimal(tmp_path: Path, edits: list[tuple[str, str, str]]) -> Path:
     """A copy of the minimal rule set with `edits` made; each must match exactly once."""
-    target = tmp_path / "rules"
-    shutil.copytree(MINIMAL, target)
-    for name, old, new in edits:
-        path = target / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    return target
+    return plant(MINIMAL, tmp_path / "rules", edits)
 
 
 def problems(directory: Path) -> list[str]:
@@ -61,7 +53,7 @@ def test_the_minimal_and_the_default_rule_sets_are_valid() -> None:
 @pytest.mark.parametrize(("name", "old", "new", "expected"), BROKEN)
 def test_each_kind_of_mistake_gets_exactly_its_messages(
         tmp_path: Path, name: str, old: str, new: str, expected: list[str]) -> None:
-    assert problems(plant(tmp_path, [(name, old, new)])) == expected
+    assert problems(plant_minimal(tmp_path, [(name, old, new)])) == expected
 
 
 @pytest.mark.parametrize(("name", "old", "new", "expected"), BROKEN)
@@ -75,7 +67,7 @@ def test_every_message_is_one_line(name: str, old: str, new: str,
 
 
 def test_all_problems_in_all_files_are_reported_at_once(tmp_path: Path) -> None:
-    directory = plant(tmp_path, [
+    directory = plant_minimal(tmp_path, [
         ("derived.yaml", "{arch: flat}", "{arch: flatt}"),
         ("tables.yaml", "{age: {gte: 50}}", "{age: {gtee: 50}}"),
         ("checkin.yaml", "      - id: checkin-carry-on", "      - id: insert-none"),
@@ -92,7 +84,7 @@ def test_all_problems_in_all_files_are_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_a_yaml_error_does_not_hide_the_problems_of_other_files(tmp_path: Path) -> None:
-    directory = plant(tmp_path, [
+    directory = plant_minimal(tmp_path, [
         ("derived.yaml", "    when: {arch: flat}", "\twhen: {arch: flat}"),
         ("tables.yaml", "{urgency: soon,", "{urgency: sooon,"),
     ])
@@ -115,7 +107,7 @@ def test_the_default_rules_with_a_typo_get_a_suggestion(rules_copy: Path) -> Non
 
 
 def test_rules_validate_exits_3_with_the_problems_on_stderr(tmp_path: Path) -> None:
-    directory = plant(tmp_path, [("tables.yaml", "{age: {gte: 50}}", "{age: {gtee: 50}}")])
+    directory = plant_minimal(tmp_path, [("tables.yaml", "{age: {gte: 50}}", "{age: {gtee: 50}}")])
     result = run_cli(["rules", "validate", str(directory)])
     assert result.status == 3
     assert result.stdout == ""
