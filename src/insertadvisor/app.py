@@ -1,6 +1,9 @@
-"""The Typer application: the commands and their options, built from the questions.
+"""The Typer application: the commands and their options, built from the chosen rule set.
 
-Imported only when there is a command line to parse (see cli.run).
+Imported only when there is a command line to parse (see cli.run). The answer options of
+`assess` and `checkin` come from the questions of the rule set the command will run
+(`--rules DIR`, else $INSERTADVISOR_RULES, else the packaged one), so a rule set's own
+questions get their flags and nothing it does not ask can be passed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import typer
 
 from insertadvisor import __version__
 from insertadvisor.commands import assess
-from insertadvisor.loading import load_ruleset, packaged_rules_dir
+from insertadvisor.environment import Environment
+from insertadvisor.loading import load_ruleset
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
@@ -27,8 +31,10 @@ COMMAND_MODULES = {"assess": "assess", "checkin": "assess", "batch": "batch",
                    "rules": "rules", "schema": "schema"}
 
 
-def build_app(command: str | None = None) -> typer.Typer:
-    """The Typer app, with the answer options taken from the packaged questions.
+def build_app(env: Environment, command: str | None = None,
+              rules: str | None = None) -> typer.Typer:
+    """The Typer app, with the answer options of the rule set `rules` (a --rules value;
+    None: $INSERTADVISOR_RULES, else the packaged one).
 
     With `command` (a name of COMMAND_MODULES), only that command's module is registered.
     """
@@ -57,7 +63,8 @@ def build_app(command: str | None = None) -> typer.Typer:
         """
 
     if only in (None, "assess"):
-        assess.register(app, load_ruleset(packaged_rules_dir()).questions)
+        ruleset = load_ruleset(env.rules_dir(rules), cache=env.cache_dir)
+        assess.register(app, ruleset.questions)
     for name in ("batch", "rules", "schema"):
         if only in (None, name):
             importlib.import_module(f"insertadvisor.commands.{name}").register(app)
@@ -67,3 +74,17 @@ def build_app(command: str | None = None) -> typer.Typer:
 def command_of(args: list[str]) -> str | None:
     """The command a command line runs: its first word that is not an option."""
     return next((a for a in args if not a.startswith("-")), None)
+
+
+def rules_option(args: list[str]) -> str | None:
+    """The value of `--rules` on a command line (its last one), read before the options
+    are parsed, because the options themselves depend on the rule set."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--rules" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--rules="):
+            found = arg.split("=", 1)[1]
+    return found

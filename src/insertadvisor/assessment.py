@@ -1,179 +1,158 @@
-"""Build an assessment or a check-in from answers: the JSON contract of design.md.
+"""The results of design.md's JSON contract, built from a run of the pipeline.
 
-The pipeline's order is fixed (the shape of the result is a contract); every decision
-inside it comes from the rule set's tables.
+Every text is worded for the person's region when the result is built: placeholders
+such as `{gp}` take the region's words, and `{pain_duration}` the wording the rules chose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from insertadvisor.engine import run_single, run_table
-from insertadvisor.model import Rule, Ruleset, _Record, _record_fields
+from insertadvisor.model import Region, Rule, Ruleset
+from insertadvisor.pipeline import STAGES, Run, run
+
+if TYPE_CHECKING:
+    from insertadvisor.results import (
+        Action,
+        Advice,
+        Assessment,
+        Checkin,
+        FiredRule,
+        Provenance,
+        Referral,
+        Result,
+    )
 
 SCHEMA_VERSION = "1"
+REGION = "region"  # the answer that names the region (a key of the JSON contract)
 
 
-class Run(_Record):
-    """What one pass of the pipeline decided, with the facts it saw.
+class Wording:
+    """Fills the placeholders of a result's texts for one region and one run."""
 
-    A @dataclass(slots=True) written out, as the model's records are (start-up time).
-    """
+    __slots__ = ("region", "values")
 
-    __slots__ = ("facts", "fired")
-    facts: dict[str, Any]
-    fired: list[Rule]  # in the order they fired, across every table
+    def __init__(self, ruleset: Ruleset, answers: Mapping[str, Any],
+                 facts: Mapping[str, Any]) -> None:
+        self.region = region_of(ruleset, answers)
+        self.values = {**self.region.fields,
+                       **{k: facts[k] for k in _WORDING if facts.get(k) is not None}}
 
-    def __init__(self, facts: dict[str, Any], fired: list[Rule]) -> None:
-        self.facts = facts
-        self.fired = fired
-
-
-_record_fields(Run, "facts fired")
+    def __call__(self, text: str) -> str:
+        return text.format_map(self.values) if "{" in text else text
 
 
-def facts_from(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers as facts: lists become sets so membership tests are cheap."""
-    return {k: frozenset(v) if isinstance(v, list) else v for k, v in answers.items()}
+# The wording facts the pipeline adds ({pain_duration}), as pipeline.py declares them.
+_WORDING = tuple(p.fact for s in STAGES.values() for p in s.products.values() if p.kind == "text")
 
 
-def _triage(ruleset: Ruleset, facts: dict[str, Any]) -> tuple[list[Rule], list[Rule]]:
-    """Derive facts and collect referrals, most urgent first; set facts["triage"]."""
-    derived = []
-    for rule in ruleset.derived:
-        facts[rule.id] = value = rule.test(facts)
-        if value:
-            derived.append(rule)
-    referrals = run_table(ruleset.tables["referrals"], facts)
-    rank = ruleset.rank
-    referrals.sort(key=lambda r: rank[r.then["urgency"]])
-    facts["triage"] = referrals[0].then["urgency"] if referrals else ruleset.levels[-1].id
-    return derived, referrals
+def region_of(ruleset: Ruleset, answers: Mapping[str, Any]) -> Region:
+    """The region a result is worded for: the answers', else the rule set's default."""
+    chosen = answers.get(REGION)
+    return ruleset.regions.get(chosen or ruleset.default_region) or \
+        ruleset.regions[ruleset.default_region]
 
 
-def run_assess(ruleset: Ruleset, answers: Mapping[str, Any]) -> Run:
-    """Evaluate the assessment pipeline: derived facts, referrals, insert, features, advice."""
-    facts = facts_from(answers)
-    derived, referrals = _triage(ruleset, facts)
-    tables = ruleset.tables
-    insert = run_single(tables["insert"], facts)
-    facts["insert"] = insert.then["type"]
-    heel_lift = run_single(tables["heel_lift"], facts)
-    facts["heel_lift"] = heel_lift.then["heel_lift"]
-    features = run_table(tables["features"], facts)
-    advice = run_table(tables["advice"], facts)
-    return Run(facts, [*derived, *referrals, insert, heel_lift, *features, *advice])
-
-
-def assess(ruleset: Ruleset, answers: Mapping[str, Any]) -> dict[str, Any]:
+def assess(ruleset: Ruleset, answers: Mapping[str, Any]) -> Assessment:
     """The assessment for a complete, validated answer set."""
-    run = run_assess(ruleset, answers)
-    facts, by_table = run.facts, _by_table(run.fired)
-    insert = by_table["insert"][0]
+    return assessment(ruleset, run(ruleset, "assess", answers), answers)
+
+
+def assessment(ruleset: Ruleset, done: Run, answers: Mapping[str, Any]) -> Assessment:
+    facts, fired = done.facts, done.fired
+    say = Wording(ruleset, answers, facts)
+    insert = fired["insert"][0]
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "assessment",
         "triage": facts["triage"],
-        "triage_message": ruleset.level(facts["triage"]).message,
+        "triage_message": say(ruleset.level(facts["triage"]).message),
+        "region": say.region.id,
         "insert": {
             "type": facts["insert"],
-            "label": ruleset.insert_labels[facts["insert"]],
+            "label": say(ruleset.insert_labels[facts["insert"]]),
             "heel_lift": facts["heel_lift"],
-            "features": [r.then["feature"] for r in by_table["features"]],
-            "summary": insert.then["summary"],
+            "features": [say(r.then["feature"]) for r in fired["features"]],
+            "summary": say(insert.then["summary"]),
         },
-        "referrals": [
-            {"urgency": r.then["urgency"], "to": r.then["to"], "reason": r.then["reason"],
-             "rule": r.id}
-            for r in by_table["referrals"]
-        ],
-        "advice": [_advice(r) for r in by_table["advice"]],
-        "fired_rules": [fired_rule(r, facts) for r in run.fired],
+        "referrals": [_referral(r, say) for r in done.listed("referrals", ruleset)],
+        "advice": [_advice(r, say) for r in fired["advice"]],
+        "fired_rules": [fired_rule(r, facts) for r in done.all_fired()],
         "answers": dict(answers),
         "ruleset": provenance(ruleset),
-        "disclaimer": ruleset.disclaimer,
+        "disclaimer": say(ruleset.disclaimer),
     }
 
 
-def run_checkin(ruleset: Ruleset, answers: Mapping[str, Any]) -> Run:
-    """Evaluate the check-in pipeline: actions (with triage and stop), then advice."""
-    facts = facts_from(answers)
-    actions = run_table(ruleset.tables["checkin"], facts)
-    facts["triage"] = min((r.then["level"] for r in actions), key=ruleset.rank.__getitem__,
-                          default=ruleset.levels[-1].id)
-    facts["stop_wearing"] = any(r.then.get("stop", False) for r in actions)
-    advice = run_table(ruleset.tables["checkin_advice"], facts)
-    return Run(facts, [*actions, *advice])
-
-
-def checkin(ruleset: Ruleset, answers: Mapping[str, Any]) -> dict[str, Any]:
+def checkin(ruleset: Ruleset, answers: Mapping[str, Any]) -> Checkin:
     """The check-in for a complete, validated answer set."""
-    run = run_checkin(ruleset, answers)
-    facts, by_table = run.facts, _by_table(run.fired)
-    actions = by_table["checkin"]
-    referrals = sorted((r for r in actions if "to" in r.then),
-                       key=lambda r: ruleset.rank[r.then["level"]])
+    return checkin_result(ruleset, run(ruleset, "checkin", answers), answers)
+
+
+def checkin_result(ruleset: Ruleset, done: Run, answers: Mapping[str, Any]) -> Checkin:
+    facts, fired = done.facts, done.fired
+    say = Wording(ruleset, answers, facts)
+    actions = done.listed("actions", ruleset)
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "checkin",
         "triage": facts["triage"],
-        "triage_message": ruleset.level(facts["triage"]).message,
+        "triage_message": say(ruleset.level(facts["triage"]).message),
+        "region": say.region.id,
         "stop_wearing": facts["stop_wearing"],
-        "actions": [{"level": r.then["level"], "text": r.then["action"], "rule": r.id}
-                    for r in actions],
-        "referrals": [
-            {"urgency": r.then["level"], "to": r.then["to"], "reason": r.then["action"],
-             "rule": r.id}
-            for r in referrals
-        ],
-        "advice": [_advice(r) for r in by_table["checkin_advice"]],
-        "fired_rules": [fired_rule(r, facts) for r in run.fired],
+        "actions": [_action(r, say) for r in actions],
+        "referrals": [_referral(r, say) for r in actions if "to" in r.then],
+        "advice": [_advice(r, say) for r in fired["checkin_advice"]],
+        "fired_rules": [fired_rule(r, facts) for r in done.all_fired()],
         "answers": dict(answers),
         "ruleset": provenance(ruleset),
-        "disclaimer": ruleset.disclaimer,
+        "disclaimer": say(ruleset.disclaimer),
     }
 
 
+def result(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> Result:
+    """The result of a stage for a complete, validated answer set."""
+    return assess(ruleset, answers) if stage == "assess" else checkin(ruleset, answers)
+
+
 def triage_so_far(ruleset: Ruleset, partial: Mapping[str, Any]) -> dict[str, Any]:
-    """Triage and referrals from the answers given so far, the rest taken as unknown.
+    """Triage and its referrals from the answers given so far, the rest taken as not given.
 
     Lets the prompts show an emergency the moment it is answered, with the same rules.
     """
-    answers = {q.id: partial[q.id] if q.id in partial else _unknown(q.type, q.values)
+    answers = {q.id: partial[q.id] if q.id in partial else q.empty()
                for q in ruleset.questions["assess"]}
-    facts = facts_from(answers)
-    _, referrals = _triage(ruleset, facts)
-    level = ruleset.level(facts["triage"])
-    return {"triage": level.id, "label": level.label, "message": level.message,
-            "referrals": [{"to": r.then["to"], "reason": r.then["reason"]}
-                          for r in referrals if r.then["urgency"] == level.id]}
+    done = run(ruleset, "assess", answers, until="triage")
+    say = Wording(ruleset, answers, done.facts)
+    level = ruleset.level(done.facts["triage"])
+    return {"triage": level.id, "label": level.label, "message": say(level.message),
+            "referrals": [_referral(r, say) for r in done.listed("referrals", ruleset)
+                          if r.then["urgency"] == level.id]}
 
 
-def fired_rule(rule: Rule, facts: Mapping[str, Any]) -> dict[str, Any]:
+def fired_rule(rule: Rule, facts: Mapping[str, Any]) -> FiredRule:
     """A fired rule traced to its file, line, the facts that made it fire, and its source."""
     return {"id": rule.id, "file": rule.file, "line": rule.line,
             "because": rule.because(facts), "source": rule.source}
 
 
-def provenance(ruleset: Ruleset) -> dict[str, str]:
+def provenance(ruleset: Ruleset) -> Provenance:
     return {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256}
 
 
-def _by_table(fired: list[Rule]) -> dict[str, list[Rule]]:
-    out: dict[str, list[Rule]] = {}
-    for rule in fired:
-        out.setdefault(rule.table, []).append(rule)
-    for table in ("referrals", "features", "advice", "checkin", "checkin_advice"):
-        out.setdefault(table, [])
-    return out
+def _referral(rule: Rule, say: Wording) -> Referral:
+    then = rule.then
+    level = then.get("urgency") or then["level"]
+    return {"urgency": level, "to": say(then["to"]),
+            "reason": say(then.get("reason") or then["action"]), "rule": rule.id}
 
 
-def _unknown(qtype: str, values: tuple[str, ...]) -> Any:
-    if qtype == "set":
-        return []
-    return "unknown" if "unknown" in values else None
+def _action(rule: Rule, say: Wording) -> Action:
+    then = rule.then
+    return {"level": then.get("level") or then["urgency"],
+            "text": say(then.get("action") or then["reason"]), "rule": rule.id}
 
 
-def _advice(rule: Rule) -> dict[str, Any]:
-    return {"text": rule.then["text"], "rule": rule.id, "topic": rule.then.get("topic", "")}
+def _advice(rule: Rule, say: Wording) -> Advice:
+    return {"text": say(rule.then["text"]), "rule": rule.id, "topic": rule.then["topic"]}

@@ -14,8 +14,6 @@ from typing import NoReturn
 from insertadvisor.environment import Environment
 from insertadvisor.errors import ExitStatus, InputError, InsertAdvisorError, RulesetError
 
-REPORT_URL = "https://github.com/insertadvisor/insertadvisor/issues"
-
 
 class UsageProblem(InputError):
     """A command line Click could not parse: an unknown option, a missing value."""
@@ -38,10 +36,10 @@ def _dispatch(args: list[str], env: Environment) -> int:
 def _parse_and_run(args: list[str], env: Environment) -> int:
     import typer
 
-    from insertadvisor.app import build_app, command_of
+    from insertadvisor.app import build_app, command_of, rules_option
 
     try:
-        command = typer.main.get_command(build_app(command_of(args)))
+        command = typer.main.get_command(build_app(env, command_of(args), rules_option(args)))
         status = command.main(args, prog_name="insertadvisor", standalone_mode=False, obj=env)
     except typer.TyperException as exc:  # Click's usage errors: bad flags and values
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `insertadvisor`: show help
@@ -67,7 +65,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     except RulesetError as exc:
         for problem in exc.problems:
-            env.stderr.write(" ".join(str(problem).split()) + "\n")  # one line each
+            _line(env, str(problem))
         return _fail(env, f"error: invalid rule set ({len(exc.problems)} problem"
                           f"{'s' if len(exc.problems) != 1 else ''})", ExitStatus.INVALID_RULES)
     except InsertAdvisorError as exc:
@@ -89,22 +87,39 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
 
             traceback.print_exc(file=env.stderr)
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return _fail(env, f"internal error: {detail}. This is a bug; please "
-                          f"report it at {REPORT_URL} with the command you ran "
-                          "(--debug shows the details).", ExitStatus.INTERNAL_ERROR)
+        return _fail(env, f"internal error: {detail}. This is a bug; please report it "
+                          f"{report_to()} with the command you ran (--debug shows the "
+                          "details).", ExitStatus.INTERNAL_ERROR)
     if status == ExitStatus.INTERRUPTED:  # Click turns Ctrl-C into exit status 130
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     return status
 
 
 def _fail(env: Environment, message: str, status: int) -> int:
-    try:
-        message = " ".join(message.split())  # one line, whatever the exception's text held
-        env.stderr.write(f"insertadvisor: {message}\n")
-        env.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    env.error(message)
     return status
+
+
+def _line(env: Environment, text: str) -> None:
+    """One problem line on stderr, whatever the text held."""
+    try:
+        env.stderr.write(" ".join(text.split()) + "\n")
+    except (OSError, ValueError):
+        pass
+
+
+def report_to() -> str:
+    """Where to report a bug: the project's issue tracker as its package metadata names
+    it (pyproject.toml [project.urls]), else its maintainers."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("insertadvisor").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        urls = []
+    named = dict(u.split(", ", 1) for u in urls if ", " in u)
+    url = named.get("Issues") or named.get("Homepage")
+    return f"at {url}" if url else "to the maintainers of insertadvisor"
 
 
 def _silence_stdout() -> None:

@@ -1,15 +1,22 @@
-"""The terminal around a run: streams, which of them are terminals, and whether to colour.
+"""The world around a run, in one object: its streams and which are terminals, colour, the
+screen's width, the environment variables, the places it reads and writes (the rule set,
+the cache, the user's configuration and data folders), and how an error line is written.
 
-Commands take an Environment instead of reaching for sys.*, so tests can simulate a
-terminal or a pipe (the httpie pattern).
+Commands take an Environment instead of reaching for sys.* or os.environ, so tests can
+simulate a terminal, a pipe or another user's folders by passing one (the httpie pattern).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
+
+ENV_RULES = "INSERTADVISOR_RULES"
+ENV_CACHE = "INSERTADVISOR_CACHE_DIR"
+MIN_COLUMNS = 40  # below this a report is written as plain text, never in boxes
+MAX_COLUMNS = 200
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -19,23 +26,27 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-@dataclass
-class Environment:
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdin_isatty: bool | None = None
-    stdout_isatty: bool | None = None
-    stderr_isatty: bool | None = None
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+def packaged_rules_dir() -> Path:
+    """The default rule set: inside the installed package, or `rules/` of a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "rules"
+    return installed if installed.is_dir() else here.parent.parent / "rules"
 
-    def __post_init__(self) -> None:
-        if self.stdin_isatty is None:
-            self.stdin_isatty = _isatty(self.stdin)
-        if self.stdout_isatty is None:
-            self.stdout_isatty = _isatty(self.stdout)
-        if self.stderr_isatty is None:
-            self.stderr_isatty = _isatty(self.stderr)
+
+class Environment:
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None, *, stdin_isatty: bool | None = None,
+                 stdout_isatty: bool | None = None, stderr_isatty: bool | None = None,
+                 environ: dict[str, str] | None = None) -> None:
+        self.stdin = sys.stdin if stdin is None else stdin
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
+        self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
+        self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
+        self.environ = dict(os.environ) if environ is None else environ
+
+    # -- the terminal ---------------------------------------------------------------------
 
     @property
     def colour_allowed(self) -> bool:
@@ -47,16 +58,59 @@ class Environment:
         return bool(isatty) and self.colour_allowed and not no_color
 
     def columns(self) -> int:
-        """The width to wrap prompts to: $COLUMNS, else the terminal's (stderr), else 80."""
+        """The width to wrap to: $COLUMNS, else the terminal's (stderr), else 80; at most
+        MAX_COLUMNS. Below MIN_COLUMNS renderers write plain text."""
         try:
-            return max(int(self.environ.get("COLUMNS", "")), 1)
+            width = int(self.environ.get("COLUMNS", ""))
         except ValueError:
-            pass
-        try:
-            return os.get_terminal_size(self.stderr.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            return 80
+            width = 0
+        if width <= 0:
+            try:
+                width = os.get_terminal_size(self.stderr.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                width = 0
+        return min(width, MAX_COLUMNS) if width > 0 else 80
 
     def can_prompt(self, no_input: bool) -> bool:
         """Prompts appear only when stdin is a terminal and --no-input was not given."""
         return bool(self.stdin_isatty) and not no_input
+
+    # -- places ---------------------------------------------------------------------------
+
+    def rules_dir(self, option: str | Path | None = None) -> Path:
+        """`--rules DIR`, else $INSERTADVISOR_RULES, else the packaged rule set."""
+        chosen = option or self.environ.get(ENV_RULES)
+        return Path(chosen) if chosen else packaged_rules_dir()
+
+    def _xdg(self, variable: str, fallback: str) -> Path:
+        base = self.environ.get(variable) or os.path.join(
+            self.environ.get("HOME") or os.path.expanduser("~"), fallback)
+        return Path(base) / "insertadvisor"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where compiled rule sets are kept: $INSERTADVISOR_CACHE_DIR, else the XDG cache."""
+        configured = self.environ.get(ENV_CACHE)
+        return Path(configured) if configured else self._xdg("XDG_CACHE_HOME", ".cache")
+
+    @property
+    def config_dir(self) -> Path:
+        """The user's settings (the region chosen once)."""
+        return self._xdg("XDG_CONFIG_HOME", ".config")
+
+    @property
+    def data_dir(self) -> Path:
+        """The user's data (an interview to resume)."""
+        return self._xdg("XDG_DATA_HOME", os.path.join(".local", "share"))
+
+    # -- saying what went wrong ---------------------------------------------------------
+
+    def error(self, message: str) -> None:
+        """One line on stderr, `insertadvisor: message`, whatever the message held; a
+        closed or full stderr is not an error of its own."""
+        line = " ".join(message.split())
+        try:
+            self.stderr.write(f"insertadvisor: {line}\n")
+            self.stderr.flush()
+        except (OSError, ValueError):
+            pass

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from insertadvisor.assessment import run_assess, run_checkin
 from insertadvisor.conditions import first_failure
 from insertadvisor.model import Ruleset
+from insertadvisor.pipeline import STAGES, run
 
-TABLES = {"assess": ("referrals", "insert", "heel_lift", "features", "advice"),
-          "checkin": ("checkin", "checkin_advice")}
+if TYPE_CHECKING:
+    from insertadvisor.results import NotFired
 
 
-def not_fired(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every rule of the stage that did not fire, with the reason it did not."""
-    run = run_assess(ruleset, answers) if stage == "assess" else run_checkin(ruleset, answers)
-    fired = {rule.id for rule in run.fired}
-    rules = [*ruleset.derived] if stage == "assess" else []
-    for table_id in TABLES[stage]:
-        rules += ruleset.tables[table_id].rules
-    out = []
+def not_fired(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> list[NotFired]:
+    """Every rule of the stage that did not fire, in the order the pipeline runs them,
+    with the reason it did not."""
+    done = run(ruleset, stage, answers)
+    fired = {rule.id for rule in done.all_fired()}
+    tables = ruleset.stage_tables[stage]
+    rules = [*ruleset.derived[stage], *(r for t in STAGES[stage].tables for r in tables[t].rules)]
+    out: list[NotFired] = []
     for rule in rules:
         if rule.id in fired:
             continue
-        failed = first_failure(rule.when, run.facts)
+        failed = first_failure(rule.when, done.facts)
         if failed is None:  # it applied, but a first-hit table had already decided
-            winner = next(r.id for r in run.fired if r.table == rule.table)
+            winner = done.fired[rule.table][0].id
             failed = f"it applies, but `{winner}` comes first in table `{rule.table}`"
         out.append({"id": rule.id, "file": rule.file, "line": rule.line, "failed": failed})
     return out

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from insertadvisor.environment import Environment
-from insertadvisor.model import Question, Ruleset
+from insertadvisor.environment import MIN_COLUMNS, Environment
+from insertadvisor.model import Ruleset
+
+if TYPE_CHECKING:
+    from insertadvisor.results import Result
 
 
-def load_rules(env: Environment, rules: Path | None) -> Ruleset:
-    """The rule set chosen by --rules, else $INSERTADVISOR_RULES (read from `env`), else
-    the packaged one."""
-    from insertadvisor.loading import ENV_RULES, load_ruleset
+def load_rules(env: Environment, rules: Path | str | None) -> Ruleset:
+    """The rule set chosen by --rules, else $INSERTADVISOR_RULES, else the packaged one."""
+    from insertadvisor.loading import load_ruleset
 
-    return load_ruleset(rules or env.environ.get(ENV_RULES) or None)
+    return load_ruleset(env.rules_dir(rules), cache=env.cache_dir)
 
 
 def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
@@ -33,78 +35,83 @@ def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
     stream.flush()
 
 
-def assess(env: Environment, *, given: dict[str, Any] | None = None,
-           answers_file: str | None = None, json_out: bool = False, explain: bool = False,
-           explain_all: bool = False, no_input: bool = False, rules: Path | None = None,
-           output: Path | None = None, no_color: bool = False) -> None:
-    """`insertadvisor assess`, once its options are known."""
-    ruleset, collected = _prepare(env, "assess", rules, output, answers_file, given or {},
-                                  no_input, no_color)
-    from insertadvisor.assessment import assess as run_assessment
+def run_stage(env: Environment, stage: str, *, given: dict[str, Any] | None = None,
+              answers_file: str | None = None, json_out: bool = False, explain: bool = False,
+              explain_all: bool = False, no_input: bool = False,
+              rules: Path | str | None = None, output: Path | None = None,
+              no_color: bool = False) -> None:
+    """`insertadvisor assess` or `checkin`, once its options are known."""
+    check_output(output)
+    ruleset = load_rules(env, rules)
+    collected = collect_answers(env, ruleset, stage, answers_file, given or {}, no_input,
+                                no_color)
+    from insertadvisor.assessment import result as make_result
 
-    result = run_assessment(ruleset, collected)
+    result = make_result(ruleset, stage, collected)
     if explain_all:
         from insertadvisor.explain import not_fired
 
-        result["not_fired"] = not_fired(ruleset, "assess", collected)
+        result["not_fired"] = not_fired(ruleset, stage, collected)
     show(env, ruleset, result, json_out, explain or explain_all, output, no_color)
 
 
-def checkin(env: Environment, *, given: dict[str, Any] | None = None,
-            answers_file: str | None = None, json_out: bool = False, explain: bool = False,
-            no_input: bool = False, rules: Path | None = None, output: Path | None = None,
-            no_color: bool = False) -> None:
-    """`insertadvisor checkin`, once its options are known."""
-    ruleset, collected = _prepare(env, "checkin", rules, output, answers_file, given or {},
-                                  no_input, no_color)
-    from insertadvisor.assessment import checkin as run_checkin
-
-    show(env, ruleset, run_checkin(ruleset, collected), json_out, explain, output, no_color)
+def assess(env: Environment, **options: Any) -> None:
+    run_stage(env, "assess", **options)
 
 
-def _prepare(env: Environment, stage: str, rules: Path | None, output: Path | None,
-             answers_file: str | None, given: dict[str, Any], no_input: bool,
-             no_color: bool) -> tuple[Ruleset, dict[str, Any]]:
-    """Check --output first (before any question), load the rules, collect the answers."""
-    check_output(output)
-    ruleset = load_rules(env, rules)
-    return ruleset, collect_answers(env, ruleset, stage, answers_file, given, no_input,
-                                    no_color)
+def checkin(env: Environment, **options: Any) -> None:
+    run_stage(env, "checkin", **options)
 
 
 def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file: str | None,
                     given: dict[str, Any], no_input: bool, no_color: bool) -> dict[str, Any]:
-    """Answers from the file, then the flags over it, then prompts for the rest."""
+    """Answers from the file, then the flags over it (a set's items are added to the
+    file's), then prompts for the rest."""
     from insertadvisor.answers import complete, parse_answer, parse_mapping
 
     questions = ruleset.questions[stage]
+    by_id = {q.id: q for q in questions}
     answers: dict[str, Any] = {}
+    answered: set[str] = set()  # set items answered already: not asked again
     if answers_file is not None:
         from insertadvisor.answers_file import parse_text, read_source
 
         where = "stdin" if answers_file == "-" else answers_file
         raw = parse_text(read_source(answers_file, env.stdin), where)
         answers.update(parse_mapping(questions, raw, f"--answers {where}"))
-    by_id = {q.id: q for q in questions}
+        answered.update(i.id for q in questions if q.type == "set" and q.id in answers
+                        for i in q.items)
     for key, raw_value in given.items():
-        if key in by_id:
-            answers[key] = parse_answer(by_id[key], raw_value, by_id[key].flag)
-    if env.can_prompt(no_input) and answers_file != "-":
-        answers = _ask(env, ruleset, questions, answers, no_color)
+        question = by_id[key]
+        value = parse_answer(question, raw_value, question.flag)
+        if question.type == "set":
+            answered.update(value)
+            value = [i for i in question.choices if i in {*answers.get(key, []), *value}]
+        answers[key] = value
+    from insertadvisor.regions import resolve_region
+
+    prompting = env.can_prompt(no_input) and answers_file != "-"
+    ask_region = resolve_region(env, ruleset, stage, answers, prompting)
+    if prompting:
+        answers = _ask(env, ruleset, stage, answers, answered, no_color)
+    if ask_region:
+        from insertadvisor.regions import remember_region
+
+        remember_region(env, ruleset, answers)
     return complete(questions, answers)
 
 
-def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
-         answers: dict[str, Any], no_color: bool) -> dict[str, Any]:
-    from insertadvisor.assessment import triage_so_far
-    from insertadvisor.prompts import Asker, EndOfInput, ask_missing
+def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any],
+         answered: set[str], no_color: bool) -> dict[str, Any]:
+    from insertadvisor.assessment import Wording, triage_so_far
+    from insertadvisor.prompts import Asker, EndOfInput, Interview
 
     asker = Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color),
                   width=env.columns())
     shown: set[str] = set()
 
     def on_yes(so_far: dict[str, Any]) -> bool:
-        if questions is not ruleset.questions["assess"]:
+        if stage != "assess":
             return True
         now = triage_so_far(ruleset, so_far)
         top = ruleset.levels[0].id
@@ -122,7 +129,10 @@ def _ask(env: Environment, ruleset: Ruleset, questions: tuple[Question, ...],
             return False
         return reply.lower() in ("y", "yes")
 
-    return ask_missing(questions, answers, asker, on_yes)
+    def say(text: str) -> str:
+        return Wording(ruleset, answers, {})(text)
+
+    return Interview(ruleset, stage, asker, say, on_yes).run(answers, answered)
 
 
 def check_output(output: Path | None) -> None:
@@ -133,7 +143,7 @@ def check_output(output: Path | None) -> None:
         check_suffix(output)
 
 
-def show(env: Environment, ruleset: Ruleset, result: dict[str, Any], json_out: bool,
+def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
          explain: bool, output: Path | None, no_color: bool) -> None:
     """Write the result to stdout (JSON or a report) and, if asked, to --output."""
     if output is not None:
@@ -142,13 +152,19 @@ def show(env: Environment, ruleset: Ruleset, result: dict[str, Any], json_out: b
         write_report(output, result, ruleset, explain=explain)
     if json_out:
         write_json(result, env.stdout)
-    elif env.stdout_isatty:
+        return
+    from insertadvisor.report import build
+
+    report = build(result, ruleset, explain=explain)
+    width = env.columns()
+    if env.stdout_isatty and width >= MIN_COLUMNS:
         from insertadvisor.render.rich_view import make_console, render
 
         colour = env.colour_for(env.stdout_isatty, no_color)
-        render(make_console(env.stdout, colour), result, ruleset, explain=explain)
+        render(make_console(env.stdout, colour, width), report, ruleset)
     else:
-        from insertadvisor.render.text import render as render_text
+        from insertadvisor.render.text import WIDTH, render as render_text
 
-        env.stdout.write(render_text(result, ruleset, explain=explain))
+        env.stdout.write(render_text(report, min(width, WIDTH) if env.stdout_isatty
+                                     else WIDTH))
         env.stdout.flush()

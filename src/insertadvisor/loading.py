@@ -1,17 +1,21 @@
 """Finding, hashing, validating and caching a rule set.
 
-The hot path reads the rule files only to hash them; when a compiled form with that
-hash is cached it is loaded with `marshal`, so neither YAML nor validation runs. A change
-to any file changes the hash and rebuilds the cache.
+The hot path reads the rule files only to hash them; when a compiled form with that hash
+is cached it is loaded with `marshal`, so neither YAML nor validation runs. A change to any
+file changes the hash and rebuilds the cache. A cache entry is trusted only if it is a
+regular file of this user's, not writable by others, and its content matches the digest
+stored with it; anything else is ignored and rebuilt, and nothing at the cache's path can
+make a run wait (it is opened without blocking).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hashlib import sha256
@@ -22,38 +26,46 @@ else:
         from hashlib import sha256
 
 from insertadvisor import __version__
+from insertadvisor.environment import packaged_rules_dir
 from insertadvisor.errors import Problem, RulesetError
 from insertadvisor.model import Ruleset
 
-ENV_RULES = "INSERTADVISOR_RULES"
-ENV_CACHE = "INSERTADVISOR_CACHE_DIR"
 MAX_RULE_FILE_BYTES = 2_000_000
-CACHE_FORMAT = "2"  # 2: test cases carry their file, line and column
+MAX_CACHE_BYTES = 20_000_000
+CACHE_FORMAT = "3"  # 3: policy version 2's model (regions, interview, sources), verified
+RULE_SUFFIX = ".yaml"
 
-
-def packaged_rules_dir() -> Path:
-    """The default rule set: inside the installed package, or `rules/` of a checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "rules"
-    return installed if installed.is_dir() else here.parent.parent / "rules"
-
-
-def resolve_rules_dir(option: str | Path | None) -> Path:
-    """`--rules DIR`, else $INSERTADVISOR_RULES, else the packaged rule set."""
-    chosen = option or os.environ.get(ENV_RULES)
-    return Path(chosen) if chosen else packaged_rules_dir()
+__all__ = ["load_ruleset", "packaged_rules_dir", "rule_files"]
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """The rule set's files, in name order; raise RulesetError if the folder is unusable."""
+    """The rule set's files, in name order; raise RulesetError if the folder is unusable
+    or holds a file that looks like a rule file but would not be read."""
     where = str(directory)
-    if not directory.exists():
-        raise RulesetError([Problem(where, 1, 1, "no such rule-set folder; pass --rules DIR "
-                                                 "with a folder of .yaml rule files")])
-    if not directory.is_dir():
-        raise RulesetError([Problem(where, 1, 1, "not a folder; --rules takes the folder "
-                                                 "that holds the .yaml rule files")])
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".yaml" and p.is_file())
+    try:
+        if not directory.exists():
+            raise RulesetError([Problem(where, 1, 1, "no such rule-set folder; pass --rules "
+                                                     "DIR with a folder of .yaml rule files")])
+        if not directory.is_dir():
+            raise RulesetError([Problem(where, 1, 1, "not a folder; --rules takes the folder "
+                                                     "that holds the .yaml rule files")])
+        entries = sorted(directory.iterdir())
+    except PermissionError:
+        raise RulesetError([Problem(where, 1, 1, "cannot read the rule-set folder "
+                                                 "(permission denied)")]) from None
+    files, problems = [], []
+    for path in entries:
+        suffix = path.suffix
+        if suffix.lower() in (".yml", ".yaml") and suffix != RULE_SUFFIX:
+            problems.append(Problem(str(path), 1, 1, f"rule files end in {RULE_SUFFIX}; "
+                                    f"rename it to {path.stem}{RULE_SUFFIX}"))
+        elif suffix == RULE_SUFFIX and not path.is_file():
+            problems.append(Problem(str(path), 1, 1, "not a readable file (a broken link, "
+                                                     "or a folder); remove or fix it"))
+        elif suffix == RULE_SUFFIX:
+            files.append(path)
+    if problems:
+        raise RulesetError(problems)
     if not files:
         raise RulesetError([Problem(where, 1, 1, "the folder holds no .yaml rule files")])
     return files
@@ -62,11 +74,15 @@ def rule_files(directory: Path) -> list[Path]:
 def read_files(files: list[Path]) -> dict[Path, bytes]:
     contents = {}
     for path in files:
-        size = path.stat().st_size
-        if size > MAX_RULE_FILE_BYTES:
-            raise RulesetError([Problem(str(path), 1, 1, f"file is {size} bytes; a rule file "
-                                        f"may be at most {MAX_RULE_FILE_BYTES} bytes")])
-        contents[path] = path.read_bytes()
+        try:
+            size = path.stat().st_size
+            if size > MAX_RULE_FILE_BYTES:
+                raise RulesetError([Problem(str(path), 1, 1, f"file is {size} bytes; a rule "
+                                            f"file may be at most {MAX_RULE_FILE_BYTES} bytes")])
+            contents[path] = path.read_bytes()
+        except OSError as exc:
+            raise RulesetError([Problem(str(path), 1, 1, f"cannot read it ({exc.strerror})")]
+                               ) from None
     return contents
 
 
@@ -74,89 +90,117 @@ def fingerprint(contents: dict[Path, bytes]) -> str:
     """sha256 over every file's name and bytes: the rule set's provenance."""
     digest = sha256()
     for path, data in contents.items():
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
+        digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
-def load_ruleset(option: str | Path | None = None, *, use_cache: bool = True) -> Ruleset:
-    """Load, validate and compile the chosen rule set; raise RulesetError with every problem."""
-    directory = resolve_rules_dir(option)
+def load_ruleset(directory: Path | None = None, *, cache: Path | None = None,
+                 use_cache: bool = True) -> Ruleset:
+    """Load, validate and compile a rule set (default: the packaged one); raise
+    RulesetError with every problem. `cache`: the folder of compiled rule sets."""
+    directory = directory or packaged_rules_dir()
     contents = read_files(rule_files(directory))
     sha = fingerprint(contents)
-    display = directory.name or str(directory)
-    if not use_cache:
-        return _load(contents, sha, display, use_cache)
-    loaded = _LOADED.get((str(directory), sha))
-    if loaded is None:  # else the same files, already loaded by this process
-        loaded = _LOADED[str(directory), sha] = _load(contents, sha, display, use_cache)
+    display = _display(directory)
+    key = (str(directory), sha)
+    loaded = _LOADED.get(key) if use_cache else None
+    if loaded is None:
+        cache_file = cache / f"{sha[:32]}-{_cache_tag(display)}.marshal" \
+            if use_cache and cache is not None else None
+        loaded = _read_cache(cache_file, sha) if cache_file else None
+        if loaded is None:
+            loaded = compile_ruleset(contents, sha, display)
+            if cache_file is not None:
+                _write_cache(cache_file, loaded)
+        if use_cache:
+            _LOADED[key] = loaded
     return loaded
 
 
-# Rule sets this process has loaded, by folder and hash: the CLI needs the packaged
-# questions to build its options and then the rule set again to run the command.
+# Rule sets this process has loaded, by folder and hash: the CLI needs the questions to
+# build its options and then the rule set again to run the command.
 _LOADED: dict[tuple[str, str], Ruleset] = {}
 
 
-def _load(contents: dict[Path, bytes], sha: str, display: str, use_cache: bool) -> Ruleset:
-    cache_file = _cache_dir() / f"{sha[:32]}-{_cache_tag(display)}.marshal"
-    if use_cache:
-        cached = _read_cache(cache_file)
-        if cached is not None:
-            return cached
-    ruleset = compile_ruleset(contents, sha, display)
-    if use_cache:
-        _write_cache(cache_file, ruleset)
-    return ruleset
+def _display(directory: Path) -> str:
+    name = directory.name or str(directory)
+    return name.encode("utf-8", "replace").decode("utf-8") if not name.isprintable() \
+        else name
 
 
 def compile_ruleset(contents: dict[Path, bytes], sha: str, display: str) -> Ruleset:
     """Parse and validate the files (the slow path: imports YAML)."""
     from insertadvisor.rules_io.yaml_loader import YamlProblem, load
-    from insertadvisor.validate import Doc, Validator, yaml_message
+    from insertadvisor.validate import Doc, build, yaml_message
 
     docs, problems = [], []
     for path, data in contents.items():
+        shown = path.name.encode("utf-8", "replace").decode("utf-8")
+        where = os.fsdecode(path).encode("utf-8", "replace").decode("utf-8")
         try:
-            text = data.decode("utf-8")
-            docs.append(Doc(str(path), f"{display}/{path.name}", load(text)))
+            docs.append(Doc(where, f"{display}/{shown}", load(data.decode("utf-8"))))
         except UnicodeDecodeError:
-            problems.append(Problem(str(path), 1, 1, "not UTF-8 text"))
+            problems.append(Problem(where, 1, 1, "not UTF-8 text"))
         except YamlProblem as exc:
-            problems.append(Problem(str(path), exc.line, exc.column, yaml_message(exc.message)))
-    validator = Validator(incomplete=bool(problems))
-    ruleset = validator.build(docs, sha) if docs else None
-    problems.extend(validator.problems)
+            problems.append(Problem(where, exc.line, exc.column, yaml_message(exc.message)))
+    ruleset, found = build(docs, sha, incomplete=bool(problems)) if docs else (None, [])
+    problems += found
     if ruleset is None or problems:
         raise RulesetError(problems or [Problem(display, 1, 1, "the rule set is empty")])
     return ruleset
 
 
-def _cache_dir() -> Path:
-    configured = os.environ.get(ENV_CACHE)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "insertadvisor"
-
-
 def _cache_tag(display: str) -> str:
     # marshal's format and our compiled form differ between versions: key on both.
     raw = f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}|{display}"
-    return sha256(raw.encode()).hexdigest()[:16]
+    return sha256(raw.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def _read_cache(path: Path) -> Ruleset | None:
+def _read_cache(path: Path, sha: str) -> Ruleset | None:
+    """The cached rule set, if the entry at `path` can be trusted; else None."""
     try:
-        return Ruleset.from_data(marshal.loads(path.read_bytes()))
-    except Exception:  # noqa: BLE001 - a missing or stale cache is rebuilt, never fatal
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+        owner = getattr(os, "getuid", lambda: info.st_uid)()
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != owner \
+                or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) \
+                or info.st_size > MAX_CACHE_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            blob = handle.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        digest, payload = blob[:64], blob[64:]
+        if digest.decode("ascii") != _digest(sha, payload):
+            return None
+        data: Any = marshal.loads(payload)
+        ruleset = Ruleset.from_data(data)
+    except Exception:  # noqa: BLE001 - a stale or damaged entry is rebuilt, never fatal
+        return None
+    return ruleset if ruleset.sha256 == sha else None
+
+
+def _digest(sha: str, payload: bytes) -> str:
+    return sha256(sha.encode() + b"\0" + payload).hexdigest()
 
 
 def _write_cache(path: Path, ruleset: Ruleset) -> None:
+    payload = marshal.dumps(ruleset.to_data())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(ruleset.to_data()))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_digest(ruleset.sha256, payload).encode("ascii") + payload)
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs speed
+    except OSError:  # a read-only home only costs speed
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -1,370 +1,259 @@
-"""The rule set in memory: questions, levels, derived facts, tables and invariants.
+"""The rule set in memory: questions and the interview, levels, regions, sources, derived
+facts, tables and invariants.
 
-Everything here is plain data plus compiled tests. `to_data`/`from_data` turn a rule set
-into marshal-able values and back, so the compiled form can be cached without YAML.
+Plain `__slots__` records (no @dataclass: Python 3.11 compiles every dataclass method with
+exec() at import, which start-up pays for on every run). `Ruleset.to_data` and `from_data`
+turn a rule set into marshal-able values and back, so the compiled form is cached without
+YAML. What the pipeline does with the tables is declared in pipeline.py.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from insertadvisor.conditions import Because, Facts, Node, Test, compile_because, compile_node
 
-# The shape of an assessment is a contract (design.md), so the tables it is built from,
-# their order and their outputs are fixed here; what they decide lives in rules/.
-INSERT_TYPES = ("otc", "custom", "none", "defer")
+INSERT_TYPES = ("otc", "custom", "none", "defer")  # fixed by the JSON contract
+LEVEL_IDS = ("emergency", "urgent", "soon", "routine", "self_care")  # likewise, most urgent first
 
 
-# The classes below behave as @dataclass(slots=True) classes (frozen where noted): the
-# same constructor, equality over the same fields, the same repr, frozen ones hashable and
-# read-only. They are written out because Python 3.11's @dataclass compiles every method
-# of every class with exec() on each start: about 6 ms of the 15 ms a bare `python -c pass`
-# takes here (docs/performance.md). tests/test_hot_path.py checks them against @dataclass.
-class _Record:
-    __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]]  # constructor fields, in order
-    _compare: ClassVar[tuple[str, ...]]  # fields that equality (and the hash) use
-    _shown: ClassVar[tuple[str, ...]]  # fields the repr shows
+class Item:
+    """One item of a set question (a symptom, an effect), asked as a yes/no question."""
 
-    def _key(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, name) for name in self._compare])
+    __slots__ = ("hint", "id", "prompt", "short")
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable records are unhashable
-
-    def __repr__(self) -> str:
-        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in self._shown])
-        return f"{self.__class__.__qualname__}({shown})"
+    def __init__(self, id: str, prompt: str, hint: str = "", short: str = "") -> None:
+        self.id = id
+        self.prompt = prompt  # the question when asked on its own
+        self.hint = hint
+        self.short = short or prompt  # the line shown inside a gate
 
 
-class _FrozenRecord(_Record):
-    __slots__ = ()
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(self._key())
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        from dataclasses import FrozenInstanceError  # only on this error path
-
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        from dataclasses import FrozenInstanceError
-
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __getstate__(self) -> list[Any]:  # copy and pickle, as a frozen slots dataclass
-        return [getattr(self, name) for name in self._fields]
-
-    def __setstate__(self, state: list[Any]) -> None:
-        for name, value in zip(self._fields, state, strict=True):
-            _set(self, name, value)
-
-
-def _record_fields(cls: type[_Record], fields: str, hidden: str = "",
-                   uncompared: str = "") -> None:
-    """Name a record's fields in order; `hidden` ones stay out of the repr (repr=False),
-    `uncompared` ones out of equality and the hash (compare=False)."""
-    cls._fields = tuple(fields.split())
-    cls._shown = tuple(n for n in cls._fields if n not in hidden.split())
-    cls._compare = tuple(n for n in cls._fields if n not in uncompared.split())
-
-
-def _plain(value: Any) -> Any:
-    """A record as nested dicts, as dataclasses.asdict makes it."""
-    if isinstance(value, _Record):
-        return {name: _plain(getattr(value, name)) for name in value._fields}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    return value
-
-
-_set = object.__setattr__
-
-
-class TableSpec(_FrozenRecord):
-    """What a table of a given id must look like and where it runs."""
-
-    __slots__ = ("facts_before", "id", "outputs", "policies", "stage")
-    id: str
-    stage: str  # "assess" or "checkin"
-    policies: tuple[str, ...]  # hit policies it may declare
-    outputs: dict[str, tuple[str, bool]]  # output name -> (kind, required)
-    facts_before: tuple[str, ...]  # pipeline facts it may read
-
-    def __init__(self, id: str, stage: str, policies: tuple[str, ...],
-                 outputs: dict[str, tuple[str, bool]], facts_before: tuple[str, ...]) -> None:
-        _set(self, "id", id)
-        _set(self, "stage", stage)
-        _set(self, "policies", policies)
-        _set(self, "outputs", outputs)
-        _set(self, "facts_before", facts_before)
-
-
-_record_fields(TableSpec, "id stage policies outputs facts_before")
-
-
-TABLE_SPECS: dict[str, TableSpec] = {
-    spec.id: spec
-    for spec in (
-        TableSpec("referrals", "assess", ("collect",),
-                  {"urgency": ("level", True), "to": ("text", True), "reason": ("text", True)}, ()),
-        TableSpec("insert", "assess", ("first", "unique"),
-                  {"type": ("insert_type", True), "summary": ("text", True)}, ("triage",)),
-        TableSpec("heel_lift", "assess", ("first", "unique"),
-                  {"heel_lift": ("bool", True)}, ("triage", "insert")),
-        TableSpec("features", "assess", ("collect",),
-                  {"feature": ("text", True)}, ("triage", "insert", "heel_lift")),
-        TableSpec("advice", "assess", ("collect",),
-                  {"text": ("text", True), "topic": ("name", False)},
-                  ("triage", "insert", "heel_lift")),
-        TableSpec("checkin", "checkin", ("collect",),
-                  {"level": ("level", True), "action": ("text", True), "to": ("text", False),
-                   "stop": ("bool", False)}, ()),
-        TableSpec("checkin_advice", "checkin", ("collect",),
-                  {"text": ("text", True), "topic": ("name", False)},
-                  ("triage", "stop_wearing")),
-    )
-}
-
-# Facts the pipeline adds, and what an invariant's `expect` may test, per stage.
-PIPELINE_FACTS = {
-    "assess": ("triage", "insert", "heel_lift"),
-    "checkin": ("triage", "stop_wearing"),
-}
-STAGES = ("assess", "checkin")
-
-
-class Item(_FrozenRecord):
-    __slots__ = ("id", "prompt")
-    id: str
-    prompt: str
-
-    def __init__(self, id: str, prompt: str) -> None:
-        _set(self, "id", id)
-        _set(self, "prompt", prompt)
-
-
-_record_fields(Item, "id prompt")
-
-
-class Question(_FrozenRecord):
+class Question:
     """One question, defined once: the flag, the prompt, the validation and the schema."""
 
-    __slots__ = ("default", "flag", "group", "help", "hint", "id", "items", "labels", "max",
-                 "metavar", "min", "prompt", "required", "type", "unit", "unknown", "values")
-    id: str
-    type: str  # choice | number | integer | set
-    flag: str
-    metavar: str
-    prompt: str
-    help: str
-    hint: str
-    group: str  # core | screen | optional
-    required: bool
-    values: tuple[str, ...]
-    labels: dict[str, str]
-    items: tuple[Item, ...]
-    min: float | None
-    max: float | None
-    unknown: bool
-    unit: str
-    default: str | None
+    __slots__ = ("default", "flag", "help", "hint", "id", "items", "labels", "max", "metavar",
+                 "min", "prompt", "required", "stages", "type", "unit", "unknown", "values")
 
-    def __init__(self, id: str, type: str, flag: str, metavar: str, prompt: str,
-                 help: str, hint: str = "", group: str = "optional",
+    def __init__(self, id: str, type: str, flag: str, metavar: str, prompt: str, help: str,
+                 hint: str = "", stages: tuple[str, ...] = ("assess",),
                  required: bool = False, values: tuple[str, ...] = (),
                  labels: dict[str, str] | None = None, items: tuple[Item, ...] = (),
                  min: float | None = None, max: float | None = None,
                  unknown: bool = False, unit: str = "", default: str | None = None) -> None:
-        for name, value in (("id", id), ("type", type), ("flag", flag), ("metavar", metavar),
-                            ("prompt", prompt), ("help", help), ("hint", hint),
-                            ("group", group), ("required", required), ("values", values),
-                            ("labels", {} if labels is None else labels), ("items", items),
-                            ("min", min), ("max", max), ("unknown", unknown), ("unit", unit),
-                            ("default", default)):
-            _set(self, name, value)
+        self.id = id
+        self.type = type  # choice | number | integer | set
+        self.flag = flag
+        self.metavar = metavar
+        self.prompt = prompt
+        self.help = help
+        self.hint = hint
+        self.stages = stages
+        self.required = required
+        self.values = values
+        self.labels = {} if labels is None else labels
+        self.items = items
+        self.min = min
+        self.max = max
+        self.unknown = unknown  # numbers: "unknown" is an answer (null in JSON)
+        self.unit = unit
+        self.default = default
 
     @property
     def choices(self) -> tuple[str, ...]:
         """The accepted ids: values of a choice, item ids of a set."""
         return self.values if self.type == "choice" else tuple(i.id for i in self.items)
 
-
-_record_fields(Question, "id type flag metavar prompt help hint group required values labels "
-                         "items min max unknown unit default")
-
-
-class Level(_FrozenRecord):
-    __slots__ = ("id", "label", "message", "source")
-    id: str
-    label: str
-    message: str
-    source: str
-
-    def __init__(self, id: str, label: str, message: str, source: str) -> None:
-        _set(self, "id", id)
-        _set(self, "label", label)
-        _set(self, "message", message)
-        _set(self, "source", source)
+    def empty(self) -> Any:
+        """The answer when none is given: no items, or the default (None: unknown)."""
+        return [] if self.type == "set" else self.default
 
 
-_record_fields(Level, "id label message source")
+class Step:
+    """One step of an interview: a question, one item of a set, or a gate over items.
+
+    A gate is one yes/no question standing for its items: "no" records none of them, "yes"
+    asks each. `ask_when` (a condition on the answers so far) makes a step conditional;
+    `direct_when` asks a gate's items one by one instead of the gate.
+    """
+
+    __slots__ = ("ask_when", "direct_when", "file", "id", "items", "kind", "line", "prompt",
+                 "question")
+
+    def __init__(self, kind: str, id: str, question: str, items: tuple[str, ...] = (),
+                 prompt: str = "", ask_when: Node | None = None,
+                 direct_when: Node | None = None, file: str = "", line: int = 1) -> None:
+        self.kind = kind  # question | item | gate
+        self.id = id  # the question id, the item id, or the gate's name
+        self.question = question  # the question it answers (for items and gates: the set)
+        self.items = items
+        self.prompt = prompt
+        self.ask_when = ask_when
+        self.direct_when = direct_when
+        self.file = file
+        self.line = line
 
 
-class Rule(_Record):
+class Level:
+    __slots__ = ("colour", "evidence", "id", "label", "message", "source", "style")
+
+    def __init__(self, id: str, label: str, message: str, style: str, colour: str,
+                 source: str, evidence: str) -> None:
+        self.id = id
+        self.label = label
+        self.message = message
+        self.style = style  # a terminal (Rich) style
+        self.colour = colour  # for HTML and SVG
+        self.source = source
+        self.evidence = evidence
+
+
+class Region:
+    """Where a person gets help: the values of the placeholders in every text."""
+
+    __slots__ = ("countries", "fields", "id", "name", "source")
+
+    def __init__(self, id: str, name: str, countries: tuple[str, ...], fields: dict[str, str],
+                 source: str) -> None:
+        self.id = id
+        self.name = name
+        self.countries = countries  # locale country codes that mean this region
+        self.fields = fields
+        self.source = source
+
+
+class Rule:
     """A rule of a table (or a derived fact): when it applies and what it says."""
 
-    __slots__ = (
-        "_because",
-        "description",
-        "file",
-        "id",
-        "line",
-        "priority",
-        "source",
-        "table",
-        "test",
-        "then",
-        "when",
-    )
-    id: str
-    table: str
-    when: Node
-    then: dict[str, Any]
-    source: str
-    file: str
-    line: int
-    priority: int | None
-    description: str
-    test: Test
-    _because: Because | None
+    __slots__ = ("_because", "cites", "description", "evidence", "file", "id", "judgement",
+                 "line", "priority", "sources", "stages", "table", "test", "then", "when")
 
     def __init__(self, id: str, table: str, when: Node, then: dict[str, Any],
-                 source: str, file: str, line: int, priority: int | None = None,
-                 description: str = "") -> None:
+                 sources: tuple[str, ...], file: str, line: int, priority: int | None = None,
+                 description: str = "", evidence: str = "", judgement: str = "",
+                 cites: tuple[str, ...] = (), stages: tuple[str, ...] = ()) -> None:
         self.id = id
         self.table = table
         self.when = when
         self.then = then
-        self.source = source
+        self.sources = sources  # each cited source, written out with its address
         self.file = file
         self.line = line
         self.priority = priority
         self.description = description
-        self._because = None
-        self.test = compile_node(when)
+        self.evidence = evidence  # guidance | judgement
+        self.judgement = judgement  # for judgement: which part is ours
+        self.cites = cites  # the source keys
+        self.stages = stages  # where a rule of a shared table runs
+        self.test: Test = compile_node(when)
+        self._because: Because | None = None
+
+    @property
+    def source(self) -> str:
+        """The cited sources as one text."""
+        return "; ".join(self.sources)
 
     def because(self, facts: Facts) -> str:
-        """Why the rule fired: `"; ".join(reasons(self.when, facts))`, compiled on first use."""
+        """Why the rule fired, as `fact = value` phrases (compiled on first use)."""
         explain = self._because
         if explain is None:
             explain = self._because = compile_because(self.when)
         return explain(facts)
 
-
-_record_fields(Rule, "id table when then source file line priority description test _because",
-               hidden="test _because",
-               uncompared="test _because")
+    def data(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _RULE_FIELDS}
 
 
-class Table(_Record):
+_RULE_FIELDS = ("id", "table", "when", "then", "sources", "file", "line", "priority",
+                "description", "evidence", "judgement", "cites", "stages")
+
+
+class Table:
+    """A decision table as one stage runs it: its rules, `otherwise` apart."""
+
     __slots__ = ("checks", "file", "hit_policy", "id", "line", "otherwise", "regular", "rules")
-    id: str
-    hit_policy: str  # collect | first | unique
-    rules: tuple[Rule, ...]  # first and unique tables: in priority order
-    file: str
-    line: int
-    regular: tuple[Rule, ...]
-    otherwise: Rule | None
-    checks: tuple[tuple[Test, Rule], ...]
 
     def __init__(self, id: str, hit_policy: str, rules: tuple[Rule, ...], file: str,
                  line: int) -> None:
         self.id = id
-        self.hit_policy = hit_policy
-        self.rules = rules
+        self.hit_policy = hit_policy  # collect | first | unique
+        self.rules = rules  # first and unique tables: in priority order
         self.file = file
         self.line = line
-        self.regular = tuple(r for r in self.rules if r.when != ("otherwise",))
+        self.regular = tuple(r for r in rules if r.when != ("otherwise",))
         self.checks = tuple((r.test, r) for r in self.regular)  # what the engine loops over
-        self.otherwise = next((r for r in self.rules if r.when == ("otherwise",)), None)
+        self.otherwise = next((r for r in rules if r.when == ("otherwise",)), None)
+
+    def for_stage(self, stage: str) -> Table:
+        """The rules of a shared table that run in `stage`."""
+        if all(not r.stages or stage in r.stages for r in self.rules):
+            return self
+        rules = tuple(r for r in self.rules if not r.stages or stage in r.stages)
+        return Table(self.id, self.hit_policy, rules, self.file, self.line)
 
 
-_record_fields(Table, "id hit_policy rules file line regular otherwise checks",
-               hidden="regular otherwise checks",
-               uncompared="checks")
+class Invariant:
+    """A property `rules check` proves for every answer set.
+
+    kind `expect`: under `when`, `expect` holds. kind `monotone`: adding an item of the set
+    `fact` never makes triage less urgent than a rule that fired (`exceptions`: rule id ->
+    items whose addition may). kind `includes`: every text of `rules`, in every region,
+    holds each of `texts` (placeholders filled). A text that must not appear is compiled by
+    the validator into an `expect` on the rules fired.
+    """
+
+    __slots__ = ("applies_to", "description", "evidence", "exceptions", "expect", "fact",
+                 "file", "id", "kind", "line", "rules", "source", "texts", "when")
+
+    def __init__(self, id: str, applies_to: str, when: Node, expect: Node, source: str,
+                 file: str, line: int, description: str = "", evidence: str = "",
+                 kind: str = "expect", fact: str = "",
+                 exceptions: dict[str, tuple[str, ...]] | None = None,
+                 rules: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> None:
+        self.id = id
+        self.applies_to = applies_to
+        self.when = when
+        self.expect = expect
+        self.source = source
+        self.file = file
+        self.line = line
+        self.description = description
+        self.evidence = evidence
+        self.kind = kind
+        self.fact = fact
+        self.exceptions = {} if exceptions is None else exceptions
+        self.rules = rules
+        self.texts = texts
+
+    def data(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
-class Invariant(_FrozenRecord):
-    __slots__ = ("applies_to", "description", "expect", "file", "id", "line", "source", "when")
-    id: str
-    applies_to: str
-    when: Node
-    expect: Node
-    source: str
-    file: str
-    line: int
-    description: str
+class Report:
+    """How the report is worded and grouped: section headings, and each advice topic's
+    section (section ids are report.SECTIONS)."""
 
-    def __init__(self, id: str, applies_to: str, when: Node, expect: Node,
-                 source: str, file: str, line: int, description: str = "") -> None:
-        _set(self, "id", id)
-        _set(self, "applies_to", applies_to)
-        _set(self, "when", when)
-        _set(self, "expect", expect)
-        _set(self, "source", source)
-        _set(self, "file", file)
-        _set(self, "line", line)
-        _set(self, "description", description)
+    __slots__ = ("headings", "topics")
+
+    def __init__(self, headings: dict[str, str], topics: dict[str, str]) -> None:
+        self.headings = headings
+        self.topics = topics
 
 
-_record_fields(Invariant, "id applies_to when expect source file line description")
-
-
-class Ruleset(_Record):
+class Ruleset:
     """A validated, compiled rule set."""
 
-    __slots__ = (
-        "derived",
-        "description",
-        "disclaimer",
-        "insert_labels",
-        "invariants",
-        "levels",
-        "name",
-        "questions",
-        "rank",
-        "sha256",
-        "tables",
-        "tests",
-        "version",
-    )
-    name: str
-    version: str
-    sha256: str
-    description: str
-    disclaimer: str
-    levels: tuple[Level, ...]
-    insert_labels: dict[str, str]
-    questions: dict[str, tuple[Question, ...]]
-    derived: tuple[Rule, ...]
-    tables: dict[str, Table]
-    invariants: tuple[Invariant, ...]
-    tests: dict[str, list[dict[str, Any]]]
-    rank: dict[str, int]  # level id -> 0 (most urgent) ..
+    __slots__ = ("default_region", "derived", "description", "disclaimer", "insert_labels",
+                 "interview", "invariants", "levels", "name", "questions", "rank", "regions",
+                 "report", "sha256", "stage_tables", "tables", "tests", "version")
 
     def __init__(self, name: str, version: str, sha256: str, description: str,
                  disclaimer: str, levels: tuple[Level, ...], insert_labels: dict[str, str],
-                 questions: dict[str, tuple[Question, ...]], derived: tuple[Rule, ...],
+                 questions: dict[str, tuple[Question, ...]],
+                 interview: dict[str, tuple[Step, ...]], derived: dict[str, tuple[Rule, ...]],
                  tables: dict[str, Table], invariants: tuple[Invariant, ...],
-                 tests: dict[str, list[dict[str, Any]]]) -> None:
+                 tests: dict[str, list[dict[str, Any]]], regions: dict[str, Region],
+                 default_region: str, report: Report) -> None:
         self.name = name
         self.version = version
         self.sha256 = sha256
@@ -372,12 +261,18 @@ class Ruleset(_Record):
         self.disclaimer = disclaimer
         self.levels = levels
         self.insert_labels = insert_labels
-        self.questions = questions
-        self.derived = derived
+        self.questions = questions  # stage -> its questions, in the order defined
+        self.interview = interview  # stage -> the prompts' order, gates and conditions
+        self.derived = derived  # stage -> its derived facts, in order
         self.tables = tables
         self.invariants = invariants
         self.tests = tests
-        self.rank = {level.id: i for i, level in enumerate(levels)}
+        self.regions = regions
+        self.default_region = default_region
+        self.report = report
+        self.rank = {level.id: i for i, level in enumerate(levels)}  # 0 is most urgent
+        self.stage_tables = {stage: {tid: t.for_stage(stage) for tid, t in tables.items()}
+                             for stage in questions}
 
     def level(self, level_id: str) -> Level:
         return self.levels[self.rank[level_id]]
@@ -386,22 +281,27 @@ class Ruleset(_Record):
         return next(q for q in self.questions[stage] if q.id == question_id)
 
     def all_rules(self) -> list[Rule]:
-        return [*self.derived, *(r for t in self.tables.values() for r in t.rules)]
+        """Every derived fact (each stage's once) and every table rule."""
+        seen: dict[int, Rule] = {}
+        for rules in self.derived.values():
+            seen.update({id(r): r for r in rules})
+        return [*seen.values(), *(r for t in self.tables.values() for r in t.rules)]
 
     def to_data(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in _SCALARS}
-        data["levels"] = [_plain(level) for level in self.levels]
-        data["questions"] = {
-            stage: [_plain(q) for q in qs] for stage, qs in self.questions.items()
-        }
-        data["derived"] = [_rule_data(r) for r in self.derived]
-        data["tables"] = [
-            {"id": t.id, "hit_policy": t.hit_policy, "file": t.file, "line": t.line,
-             "rules": [_rule_data(r) for r in t.rules]}
-            for t in self.tables.values()
-        ]
-        data["invariants"] = [_plain(i) for i in self.invariants]
-        data["tests"] = self.tests
+        data: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
+        data["levels"] = [_fields(level) for level in self.levels]
+        data["questions"] = {stage: [_question_data(q) for q in qs]
+                             for stage, qs in self.questions.items()}
+        data["interview"] = {stage: [_fields(s) for s in steps]
+                             for stage, steps in self.interview.items()}
+        data["derived"] = {stage: [r.data() for r in rules]
+                           for stage, rules in self.derived.items()}
+        data["tables"] = [{"id": t.id, "hit_policy": t.hit_policy, "file": t.file,
+                           "line": t.line, "rules": [r.data() for r in t.rules]}
+                          for t in self.tables.values()]
+        data["invariants"] = [i.data() for i in self.invariants]
+        data["regions"] = [_fields(r) for r in self.regions.values()]
+        data["report"] = _fields(self.report)
         return data
 
     @classmethod
@@ -409,33 +309,36 @@ class Ruleset(_Record):
         return cls(
             **{name: data[name] for name in _SCALARS},
             levels=tuple(Level(**d) for d in data["levels"]),
-            questions={
-                stage: tuple(_question(q) for q in qs)
-                for stage, qs in data["questions"].items()
-            },
-            derived=tuple(Rule(**r) for r in data["derived"]),
-            tables={
-                t["id"]: Table(t["id"], t["hit_policy"], tuple(Rule(**r) for r in t["rules"]),
-                               t["file"], t["line"])
-                for t in data["tables"]
-            },
+            questions={stage: tuple(_question(q) for q in qs)
+                       for stage, qs in data["questions"].items()},
+            interview={stage: tuple(Step(**s) for s in steps)
+                       for stage, steps in data["interview"].items()},
+            derived={stage: tuple(Rule(**r) for r in rules)
+                     for stage, rules in data["derived"].items()},
+            tables={t["id"]: Table(t["id"], t["hit_policy"],
+                                   tuple(Rule(**r) for r in t["rules"]), t["file"], t["line"])
+                    for t in data["tables"]},
             invariants=tuple(Invariant(**i) for i in data["invariants"]),
-            tests=data["tests"],
+            regions={r["id"]: Region(**r) for r in data["regions"]},
+            report=Report(**data["report"]),
         )
 
 
-_record_fields(Ruleset, "name version sha256 description disclaimer levels insert_labels "
-                        "questions derived tables invariants tests rank", hidden="rank")
-_SCALARS = ("name", "version", "sha256", "description", "disclaimer", "insert_labels")
+_SCALARS = ("name", "version", "sha256", "description", "disclaimer", "insert_labels",
+            "tests", "default_region")
 
 
-def _rule_data(rule: Rule) -> dict[str, Any]:
-    return {name: getattr(rule, name) for name in
-            ("id", "table", "when", "then", "source", "file", "line", "priority", "description")}
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+def _question_data(question: Question) -> dict[str, Any]:
+    data = _fields(question)
+    data["items"] = [_fields(i) for i in question.items]
+    return data
 
 
 def _question(data: dict[str, Any]) -> Question:
     data = dict(data)
-    data["values"] = tuple(data["values"])
     data["items"] = tuple(Item(**i) for i in data["items"])
     return Question(**data)

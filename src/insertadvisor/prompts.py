@@ -1,9 +1,11 @@
 """Asking a person for the answers they did not give, on stderr, one question at a time.
 
-The core questions come first (each with a "don't know" choice and a hint), then the
-red-flag screen (one yes/no question per symptom, in the order of questions.yaml), then
-the optional questions (Enter skips). A wrong answer is asked again with the reason.
-After each "yes" in the screen the caller is told, so an emergency can be shown at once.
+The order, the gates and the conditions are the rule set's interview (questions.yaml):
+a step asks a question, one item of a set (yes/no), or a gate (one yes/no standing for a
+group of items, which expands on yes). A step whose `ask_when` is false is skipped (its
+answer keeps its default); a gate whose `direct_when` is true asks its items one by one.
+A wrong answer is asked again with the reason. After each "yes" the caller is told, so an
+emergency can be shown at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any, TextIO
 
 from insertadvisor.answers import AnswerError, parse_answer
 from insertadvisor.errors import ExitStatus, InsertAdvisorError
-from insertadvisor.model import Item, Question
+from insertadvisor.model import Item, Question, Ruleset, Step
+from insertadvisor.pipeline import derive, facts_from
 
 YES = ("y", "yes")
 NO = ("n", "no")
@@ -72,26 +75,28 @@ class Asker:
             raise EndOfInput
         return line.strip()
 
-    def choice(self, question: Question, optional: bool = False) -> str | None:
+    def choice(self, question: Question, say: Callable[[str], str],
+               optional: bool = False) -> str | None:
         """One of the question's values, by number or by name; None if skipped."""
         options = list(question.values)
-        self._heading(question, optional)
+        self._heading(question, say, optional)
         for number, value in enumerate(options, 1):
-            self.say(f"  {number}) {question.labels.get(value, value)}")
+            self.say(f"  {number}) {say(question.labels.get(value, value))}")
         while True:
             raw = self.read(f"Choose 1-{len(options)}: ")
             if optional and raw == "":
                 return None
-            if raw.isdigit() and 1 <= int(raw) <= len(options):
+            if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(options):
                 return options[int(raw) - 1]
             try:
                 return str(parse_answer(question, raw, ""))
             except AnswerError as exc:
                 self.say(f"  {exc}; or type a number from 1 to {len(options)}.", "yellow")
 
-    def number(self, question: Question, optional: bool = False) -> Any:
+    def number(self, question: Question, say: Callable[[str], str],
+               optional: bool = False) -> Any:
         """A number (or unknown, where allowed); None if skipped."""
-        self._heading(question, optional)
+        self._heading(question, say, optional)
         unit = f" ({question.unit})" if question.unit else ""
         while True:
             raw = self.read(f"Answer{unit}: ")
@@ -102,14 +107,14 @@ class Asker:
             except AnswerError as exc:
                 self.say(f"  {exc}", "yellow")
 
-    def _heading(self, question: Question, optional: bool) -> None:
-        self.say(question.prompt + (" (Enter skips)" if optional else ""), "bold")
+    def _heading(self, question: Question, say: Callable[[str], str], optional: bool) -> None:
+        self.say(say(question.prompt) + (" (Enter skips)" if optional else ""), "bold")
         if question.hint:
-            self.say(f"  {question.hint}", "dim")
+            self.say(f"  {say(question.hint)}", "dim")
 
-    def yes_no(self, item: Item) -> bool:
+    def yes_no(self, text: str) -> bool:
         while True:
-            raw = self.read(f"{item.prompt} [y/n]: ").lower()
+            raw = self.read(f"{text} [y/n]: ").lower()
             if raw in YES:
                 return True
             if raw in NO:
@@ -117,38 +122,97 @@ class Asker:
             self.say("  Please answer y (yes) or n (no).", "yellow")
 
 
-def ask_missing(questions: tuple[Question, ...], given: dict[str, Any], asker: Asker,
-                on_yes: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """Ask every question not in `given`; return all answers collected.
+class Interview:
+    """Walks a stage's interview, asking what `given` does not already answer.
 
-    `on_yes(answers)` runs after each "yes" in a screen and returns False to stop asking
+    `answered` names the set items already answered (by a flag, say) that are not
+    asked again; a set given whole (in an answers file) answers all its items.
+    `on_yes(answers)` runs after each "yes" to an item and returns False to stop asking
     (the person chose to act on an emergency at once).
     """
-    answers = dict(given)
-    for group in ("core", "screen", "optional"):
-        for question in (q for q in questions if q.group == group and q.id not in answers):
-            if question.type == "set":
-                if not _screen(question, answers, asker, on_yes):
-                    return answers
-            else:
-                optional = group == "optional"
-                ask = asker.choice if question.type == "choice" else asker.number
-                value = ask(question, optional)
-                if value is not None or not optional:
-                    answers[question.id] = value
+
+    def __init__(self, ruleset: Ruleset, stage: str, asker: Asker,
+                 say: Callable[[str], str], on_yes: Callable[[dict[str, Any]], bool]) -> None:
+        self.ruleset = ruleset
+        self.stage = stage
+        self.asker = asker
+        self.say = say
+        self.on_yes = on_yes
+        self.questions = {q.id: q for q in ruleset.questions[stage]}
+        self.items = {i.id: i for q in self.questions.values() for i in q.items}
+
+    def run(self, given: dict[str, Any], answered: set[str]) -> dict[str, Any]:
+        answers = dict(given)
+        for q in self.questions.values():
+            if q.type == "set":
+                answers[q.id] = list(answers.get(q.id) or [])
+        for step in self.ruleset.interview[self.stage]:
+            if not self._wanted(step, answers, answered):
+                continue
+            if not self._ask(step, answers, answered):
+                break
+        return answers
+
+    def facts(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """The answers so far (the rest at their defaults), with the derived facts."""
+        full = {qid: answers[qid] if qid in answers else q.empty()
+                for qid, q in self.questions.items()}
+        facts = facts_from(full)
+        derive(self.ruleset, self.stage, facts)
+        return facts
+
+    def _wanted(self, step: Step, answers: dict[str, Any], answered: set[str]) -> bool:
+        if step.kind == "question" and step.id in answers:
+            return False
+        if step.kind != "question" and all(i in answered for i in step.items):
+            return False
+        if step.ask_when is None:
+            return True
+        from insertadvisor.conditions import evaluate
+
+        return evaluate(step.ask_when, self.facts(answers))
+
+    def _ask(self, step: Step, answers: dict[str, Any], answered: set[str]) -> bool:
+        """Ask one step; False when the person chose to stop."""
+        asker = self.asker
+        if step.kind == "question":
+            question = self.questions[step.id]
+            optional = not question.required
+            ask = asker.choice if question.type == "choice" else asker.number
+            value = ask(question, self.say, optional)
+            if value is not None or not optional:
+                answers[question.id] = value
             asker.say()
-    return answers
+            return True
+        chosen: list[str] = answers[step.question]
+        open_items = [self.items[i] for i in step.items if i not in answered]
+        direct = step.kind == "item" or (step.direct_when is not None and _holds(
+            step.direct_when, self.facts(answers)))
+        if not direct:
+            asker.say(self.say(step.prompt), "bold")
+            for item in open_items:
+                asker.say(f"  - {self.say(item.short)}")
+            if not asker.yes_no(""):
+                answered.update(i.id for i in open_items)
+                asker.say()
+                return True
+        for item in open_items:
+            answered.add(item.id)
+            if self._item(item):
+                chosen.append(item.id)
+                chosen.sort(key=list(self.items).index)
+                if not self.on_yes(answers):
+                    return False
+        asker.say()
+        return True
+
+    def _item(self, item: Item) -> bool:
+        if item.hint:
+            self.asker.say(f"  {self.say(item.hint)}", "dim")
+        return self.asker.yes_no(self.say(item.prompt))
 
 
-def _screen(question: Question, answers: dict[str, Any], asker: Asker,
-            on_yes: Callable[[dict[str, Any]], bool]) -> bool:
-    asker.say(question.prompt, "bold")
-    chosen: list[str] = []
-    answers[question.id] = chosen
-    for item in question.items:
-        if asker.yes_no(item):
-            chosen.append(item.id)
-            if not on_yes(answers):
-                return False
-    asker.say()
-    return True
+def _holds(node: Any, facts: dict[str, Any]) -> bool:
+    from insertadvisor.conditions import evaluate
+
+    return evaluate(node, facts)

@@ -1,53 +1,76 @@
 """`rules test`: run the test cases kept with the rules (tests.yaml) and show differences.
 
-A case gives answers and the expected outcome: for `assess`, any of `triage`, `insert`,
-`heel_lift` and `referrals` (the ids of the referral rules listed, in order); for
-`checkin`, any of `triage`, `stop_wearing` and `actions`. Only what a case names is
+A case gives answers and the expected outcome: any of the facts the pipeline adds that a
+test may compare (pipeline.py: triage, insert, heel_lift, the referrals, features and
+advice of an assessment; triage, stop_wearing, actions and advice of a check-in), and
+`text_includes`, texts the rendered result must contain. Only what a case names is
 compared. Pure: no terminal; commands/rules.py prints the results.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from insertadvisor.model import Ruleset
+from insertadvisor.pipeline import STAGES, Fired, Run
 
 
-@dataclass(slots=True)
 class CaseResult:
-    stage: str
-    name: str
-    file: str  # as the rule set names it, e.g. rules/tests.yaml
-    line: int
-    column: int
-    differences: list[str] = field(default_factory=list)
+    __slots__ = ("column", "differences", "file", "line", "name", "stage")
+
+    def __init__(self, stage: str, name: str, file: str, line: int, column: int) -> None:
+        self.stage = stage
+        self.name = name
+        self.file = file  # as the rule set names it, e.g. rules/tests.yaml
+        self.line = line
+        self.column = column
+        self.differences: list[str] = []
 
     @property
     def passed(self) -> bool:
         return not self.differences
 
 
-def outcome(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """What a case can expect, computed from its answers with the real pipeline."""
+def outcome(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> tuple[dict[str, Any],
+                                                                               str]:
+    """What a case can expect, from its answers with the real pipeline, and the result's
+    text (the JSON and the report a person reads) for `text_includes`."""
     from insertadvisor.answers import complete, parse_mapping
-    from insertadvisor.assessment import assess, checkin
+    from insertadvisor.assessment import assessment, checkin_result
+    from insertadvisor.pipeline import run
+    from insertadvisor.render.text import render
+    from insertadvisor.report import build
 
     questions = ruleset.questions[stage]
     complete_answers = complete(questions, parse_mapping(questions, answers, "answers"))
-    if stage == "assess":
-        result = assess(ruleset, complete_answers)
-        return {"triage": result["triage"], "insert": result["insert"]["type"],
-                "heel_lift": result["insert"]["heel_lift"],
-                "referrals": [r["rule"] for r in result["referrals"]]}
-    result = checkin(ruleset, complete_answers)
-    return {"triage": result["triage"], "stop_wearing": result["stop_wearing"],
-            "actions": [a["rule"] for a in result["actions"]]}
+    done = run(ruleset, stage, complete_answers)
+    make = assessment if stage == "assess" else checkin_result
+    result = make(ruleset, done, complete_answers)
+    text = render(build(result, ruleset)) + json.dumps(result, ensure_ascii=False)
+    return _values(done, ruleset), text
 
 
-def difference(key: str, expected: Any, got: Any) -> str | None:
-    """One line saying how `got` differs from `expected`, or None if they are equal."""
+def _values(done: Run, ruleset: Ruleset) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, product in done.stage.products.items():
+        if isinstance(product, Fired):
+            out[name] = [r.id for r in product.rules(done.fired, ruleset)]
+        else:
+            out[name] = done.facts[name]
+    return out
+
+
+def difference(key: str, expected: Any, got: Any, test: str) -> str | None:
+    """One line saying how `got` differs from `expected`, or None if it does not.
+
+    `test`: equal, list (the same ids in the same order) or includes (every expected id).
+    """
+    if test == "includes":
+        missing = [x for x in expected if x not in got]
+        return f"{key}: missing {', '.join(missing)} (got [{', '.join(got)}])" \
+            if missing else None
     if expected == got:
         return None
     if isinstance(expected, list) and isinstance(got, list):
@@ -77,18 +100,23 @@ def run_case(ruleset: Ruleset, stage: str, case: Mapping[str, Any]) -> CaseResul
     result = CaseResult(stage, str(case.get("name", "?")), str(case.get("file", "tests.yaml")),
                         int(case.get("line", 1)), int(case.get("column", 1)))
     try:
-        got = outcome(ruleset, stage, case.get("answers") or {})
+        got, text = outcome(ruleset, stage, case.get("answers") or {})
     except InsertAdvisorError as exc:  # a bad answer, or a table with a gap
         result.differences.append(f"could not run: {exc}")
         return result
+    products = STAGES[stage].products
     for key, expected in (case.get("expect") or {}).items():
-        line = difference(key, expected, got.get(key))
+        if key == "text_includes":
+            result.differences += [f"text_includes: {want!r} is not in the result"
+                                   for want in expected if want not in text]
+            continue
+        line = difference(key, expected, got.get(key), products[key].test)
         if line is not None:
             result.differences.append(line)
     return result
 
 
 def run_tests(ruleset: Ruleset) -> list[CaseResult]:
-    """Every test case of the rule set, assess cases first, in the order written."""
+    """Every test case of the rule set, stage by stage, in the order written."""
     return [run_case(ruleset, stage, case)
-            for stage in ("assess", "checkin") for case in ruleset.tests.get(stage, [])]
+            for stage in STAGES for case in ruleset.tests.get(stage, [])]

@@ -37,8 +37,40 @@ ExplainAllOption = Annotated[
 ]
 
 
+ASSESS_HELP = """Assess back pain and foot inserts: who to see, which insert, and self-care.
+
+\b
+Examples:
+  insertadvisor assess                  (asks the questions, on a terminal)
+  insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
+  insertadvisor assess --answers me.yaml --json --output report.html
+
+Asks for any answer not given as a flag or in --answers (on a terminal);
+otherwise {required} are needed. Flags override the file's answers; a repeatable
+flag adds to the file's list.
+"""
+
+CHECKIN_HELP = """Check in after starting to wear inserts: carry on, adjust, or stop and see someone.
+
+\b
+Examples:
+  insertadvisor checkin                 (asks the questions, on a terminal)
+  insertadvisor checkin --weeks-wearing 3 --effect arch_discomfort --json
+
+Asks for any answer not given (on a terminal); otherwise {required} are needed.
+Flags override the file's answers; a repeatable flag adds to the file's list.
+"""
+
+
+def required_flags(questions: tuple[Question, ...]) -> str:
+    """The flags a script must give, in words: `--a, --b and --c`."""
+    flags = [q.flag for q in questions if q.required]
+    return " and ".join([", ".join(flags[:-1]), flags[-1]]) if len(flags) > 1 else \
+        "".join(flags) or "no answers"
+
+
 def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
-    @app.command()
+    @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
     @with_question_options(questions["assess"])
     def assess(
         ctx: typer.Context,
@@ -52,24 +84,13 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         output: OutputOption = None,
         no_color: NoColorOption = False,
     ) -> None:
-        """Assess back pain and foot inserts: who to see, which insert, and self-care.
-
-        \b
-        Examples:
-          insertadvisor assess                  (asks the questions, on a terminal)
-          insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
-          insertadvisor assess --answers me.yaml --json --output report.html
-
-        Asks for any answer not given as a flag or in --answers (on a terminal);
-        otherwise --arch, --overpronation, --leg-length-diff and --pain-weeks are needed.
-        """
         from insertadvisor import flows
 
-        flows.assess(ctx.obj, given=answers_given, answers_file=answers, json_out=json_out,
-                     explain=explain, explain_all=explain_all, no_input=no_input, rules=rules,
-                     output=output, no_color=no_color)
+        flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
+                        json_out=json_out, explain=explain, explain_all=explain_all,
+                        no_input=no_input, rules=rules, output=output, no_color=no_color)
 
-    @app.command()
+    @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
     @with_question_options(questions["checkin"])
     def checkin(
         ctx: typer.Context,
@@ -82,17 +103,8 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         output: OutputOption = None,
         no_color: NoColorOption = False,
     ) -> None:
-        """Check in after starting to wear inserts: carry on, adjust, or stop and see someone.
-
-        \b
-        Examples:
-          insertadvisor checkin                 (asks the questions, on a terminal)
-          insertadvisor checkin --weeks-wearing 3 --effect arch_discomfort --json
-
-        Asks for any answer not given (on a terminal); otherwise --weeks-wearing is needed.
-        """
         from insertadvisor import flows
 
-        flows.checkin(ctx.obj, given=answers_given, answers_file=answers, json_out=json_out,
-                      explain=explain, no_input=no_input, rules=rules, output=output,
-                      no_color=no_color)
+        flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
+                        json_out=json_out, explain=explain, no_input=no_input,
+                        rules=rules, output=output, no_color=no_color)

@@ -23,18 +23,14 @@ DirArgument = Annotated[
     typer.Argument(metavar="[DIR]", show_default=False,
                    help="Rule-set folder (same as --rules DIR)."),
 ]
-PIPELINE = ("derived", "referrals", "insert", "heel_lift", "features", "advice", "checkin",
-            "checkin_advice")
 
 
 def rules_dir(env: Environment, directory: Path | None, rules: Path | None) -> Path:
     """DIR, else --rules, else $INSERTADVISOR_RULES (from the command's environment), else
     the rule set shipped with insertadvisor."""
-    from insertadvisor.loading import ENV_RULES, resolve_rules_dir
-
     if directory is not None and rules is not None and directory != rules:
         raise InputError(f"two rule sets given ({directory} and --rules {rules}); give one")
-    return resolve_rules_dir(directory or rules or env.environ.get(ENV_RULES) or None)
+    return env.rules_dir(directory or rules)
 
 
 def load(env: Environment, directory: Path | None, rules: Path | None,
@@ -42,7 +38,7 @@ def load(env: Environment, directory: Path | None, rules: Path | None,
     from insertadvisor.loading import load_ruleset
 
     where = rules_dir(env, directory, rules)
-    return where, load_ruleset(where, use_cache=use_cache)
+    return where, load_ruleset(where, cache=env.cache_dir, use_cache=use_cache)
 
 
 def located(where: Path, file: str, line: int, message: str) -> Problem:
@@ -73,7 +69,9 @@ def fail(env: Environment, command: str, problems: list[Problem]) -> None:
 
 
 def provenance(ruleset: Ruleset) -> dict[str, str]:
-    return {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256}
+    from insertadvisor.assessment import provenance as of
+
+    return dict(of(ruleset))
 
 
 def _compact(value: Any) -> str:
@@ -86,9 +84,11 @@ def _compact(value: Any) -> str:
 def do_validate(env: Environment, directory: Path | None, rules: Path | None,
                 json_out: bool) -> None:
     where, ruleset = load(env, directory, rules, use_cache=False)  # problems raise: exit 3
+    from insertadvisor.loading import rule_files
+
     counts = {
-        "files": sum(1 for p in where.iterdir() if p.suffix == ".yaml"),
-        "derived": len(ruleset.derived),
+        "files": len(rule_files(where)),
+        "derived": len({r.id for rules in ruleset.derived.values() for r in rules}),
         "tables": len(ruleset.tables),
         "rules": sum(len(t.rules) for t in ruleset.tables.values()),
         "invariants": len(ruleset.invariants),
@@ -218,9 +218,14 @@ def do_test(env: Environment, directory: Path | None, rules: Path | None, json_o
 
 
 def entries(ruleset: Ruleset) -> list[Rule | Invariant]:
-    """Every rule, derived fact and invariant, in the order the pipeline runs them."""
-    out: list[Rule | Invariant] = list(ruleset.derived)
-    for tid in PIPELINE[1:]:
+    """Every derived fact, rule and invariant, in the order the pipeline runs them."""
+    from insertadvisor.pipeline import TABLES
+
+    seen: dict[str, Rule] = {}
+    for rules in ruleset.derived.values():
+        seen.update({r.id: r for r in rules if r.id not in seen})
+    out: list[Rule | Invariant] = list(seen.values())
+    for tid in TABLES:
         if tid in ruleset.tables:
             out += ruleset.tables[tid].rules
     return [*out, *ruleset.invariants]
@@ -275,13 +280,22 @@ def do_show(env: Environment, rule_id: str, rules: Path | None, json_out: bool) 
             data["then"] = entry.then
     if entry.description:
         data["description"] = entry.description
-    data["source"] = entry.source
+    if isinstance(entry, Rule) and entry.stages:
+        data["stages"] = list(entry.stages)
+    data["source"] = list(entry.sources) if isinstance(entry, Rule) else [entry.source]
+    data["evidence"] = entry.evidence
+    if isinstance(entry, Rule) and entry.judgement:
+        data["judgement"] = entry.judgement
     if json_out:
         write_json(data, env.stdout)
         return
     lines = [f"{entry.id}"]
     for key, value in data.items():
         if key == "id":
+            continue
+        if key == "source":  # one cited source a line, each with its address
+            lines.append("  source:")
+            lines += [f"    - {part}" for part in value]
             continue
         if isinstance(value, dict):
             lines.append(f"  {key}:")

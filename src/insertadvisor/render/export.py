@@ -1,11 +1,11 @@
 """`--output FILE`: the report written to a file, its format chosen by the suffix.
 
-.html  a self-contained page to print and bring to a clinician (inline CSS, no scripts,
-       no external resources)
-.svg   the terminal report as a picture (Rich's recorder; the only format that loads Rich)
-.md    Markdown, for notes and tickets
+.html  a self-contained page to print and bring to a clinician (render/html.py)
+.svg   the terminal report as a picture (Rich's recorder, drawn by render/rich_view.py)
+.md    Markdown, for notes and tickets (render/markdown.py)
 .txt   the plain-text report (render/text.py)
 .json  the `--json` object
+Every format but JSON draws the same report (report.build).
 
 Files are written atomically: to a temporary file in the same folder, then renamed over
 the target, so a reader never sees half a report and a failure leaves no debris.
@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from insertadvisor.errors import InputError
 from insertadvisor.model import Ruleset
+
+if TYPE_CHECKING:
+    from insertadvisor.report import Report
+    from insertadvisor.results import Result
 
 SUFFIXES = (".html", ".svg", ".md", ".txt", ".json")
 
@@ -38,15 +40,9 @@ def check_suffix(path: Path) -> str:
     return suffix
 
 
-def write_report(path: Path, result: dict[str, Any], ruleset: Ruleset,
-                 explain: bool = False) -> None:
+def write_report(path: Path, result: Result, ruleset: Ruleset, explain: bool = False) -> None:
     """Write the report for `result` to `path`, in the format its suffix names."""
-    renderers: dict[str, Callable[[dict[str, Any], Ruleset, bool], str]] = {
-        ".html": to_html, ".svg": to_svg, ".md": to_markdown, ".txt": to_text,
-        ".json": to_json,
-    }
-    text = renderers[check_suffix(path)](result, ruleset, explain)
-    write_atomically(path, text)
+    write_atomically(path, formatted(check_suffix(path), result, ruleset, explain))
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -86,20 +82,32 @@ def _umask() -> int:
 # --- the formats -------------------------------------------------------------------------
 
 
-def to_json(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
-    import json
+def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = False) -> str:
+    """The report of `result` in the format of `suffix` (one of SUFFIXES)."""
+    if suffix == ".json":
+        import json
 
-    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    from insertadvisor.report import build
+
+    report = build(result, ruleset, explain=explain, answers=True)
+    title = ruleset.report.headings[f"title_{result['kind']}"]
+    if suffix == ".txt":
+        from insertadvisor.render.text import render
+
+        return render(report)
+    if suffix == ".md":
+        from insertadvisor.render.markdown import to_markdown
+
+        return to_markdown(report, title)
+    if suffix == ".html":
+        from insertadvisor.render.html import to_html
+
+        return to_html(report, ruleset, title)
+    return to_svg(report, ruleset, title)
 
 
-def to_text(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
-    from insertadvisor.render.text import render
-
-    return render(result, ruleset, explain=explain)
-
-
-def to_svg(result: dict[str, Any], ruleset: Ruleset, explain: bool = False,
-           width: int = 80, title: str | None = None) -> str:
+def to_svg(report: Report, ruleset: Ruleset, title: str, width: int = 80) -> str:
     """The terminal report as an SVG picture, drawn by the same code as the terminal."""
     import io
 
@@ -109,205 +117,5 @@ def to_svg(result: dict[str, Any], ruleset: Ruleset, explain: bool = False,
 
     console = Console(file=io.StringIO(), record=True, width=width, color_system="truecolor",
                       force_terminal=True, highlight=False, emoji=False, soft_wrap=False)
-    render(console, result, ruleset, explain=explain)
-    command = "assess" if result["kind"] == "assessment" else "checkin"
-    return console.export_svg(title=title or f"insertadvisor {command}")
-
-
-def _title(result: dict[str, Any]) -> str:
-    return "Back pain and foot inserts: assessment" if result["kind"] == "assessment" \
-        else "Foot inserts: check-in"
-
-
-def _answer_rows(result: dict[str, Any], ruleset: Ruleset) -> list[tuple[str, list[str]]]:
-    """(question, answer) in the questions' order, answers in the person's words."""
-    stage = "assess" if result["kind"] == "assessment" else "checkin"
-    rows = []
-    for question in ruleset.questions[stage]:
-        value = result["answers"].get(question.id)
-        prompt = question.prompt
-        if question.type == "set":
-            prompt = f"{question.id.replace('_', ' ').capitalize()} reported"
-            prompts = {item.id: item.prompt for item in question.items}
-            shown = [_item_words(prompts.get(v, v)) for v in value or []] or ["none"]
-        elif value is None:
-            shown = ["not known"]
-        elif question.type == "choice":
-            shown = [question.labels.get(value, str(value))]
-        else:
-            unit = question.unit[:-1] if value == 1 and question.unit.endswith("s") \
-                else question.unit
-            shown = [f"{value} {unit}".strip()]
-        rows.append((prompt, shown))
-    return rows
-
-
-def _item_words(prompt: str) -> str:
-    """A yes/no screening question, shorter: "Do you have X?" -> "X"."""
-    text = " ".join(prompt.split()).rstrip("?")
-    text = text.removeprefix("Do you have ")
-    return text[:1].upper() + text[1:]
-
-
-def to_markdown(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
-    from insertadvisor.render.text import explanation, sections
-
-    lines = [f"# {_title(result)}", ""]
-    for number, (heading, paragraphs) in enumerate(sections(result, ruleset)):
-        lines += [f"{'**' if number == 0 else '## '}{_md(heading)}{'**' if number == 0 else ''}",
-                  ""]
-        lines += [f"- {_md(p)}" for p in paragraphs]
-        if paragraphs:
-            lines.append("")
-    lines += ["## Your answers", "", "| Question | Answer |", "|---|---|"]
-    lines += [f"| {_md(q)} | {_md('; '.join(a))} |" for q, a in _answer_rows(result, ruleset)]
-    lines.append("")
-    if explain:
-        lines += ["## Why (the rules that fired)", ""]
-        lines += [f"- {_md(line)}" for line in explanation(result)]
-        lines.append("")
-    info = result["ruleset"]
-    lines += [f"Rule set {_md(info['name'])} {_md(info['version'])} (sha256 "
-              f"`{info['sha256'][:12]}`), {date.today().isoformat()}.", "",
-              f"*{_md(result['disclaimer'])}*", ""]
-    return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    for char in "\\`*_[]<>|#":
-        text = text.replace(char, "\\" + char)
-    return text
-
-
-# --- HTML ----------------------------------------------------------------------------------
-
-_CSS = """
-:root { --ink: #1a1a1a; --muted: #555; --line: #d0d0d0; --paper: #fff;
-  --emergency: #b00020; --urgent: #c62828; --soon: #8a5a00; --routine: #1f5f8b;
-  --self_care: #2e7d32; }
-* { box-sizing: border-box; }
-html { font-size: 17px; }
-body { margin: 0; background: #f3f3f1; color: var(--ink);
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    sans-serif; line-height: 1.5; }
-main { max-width: 46rem; margin: 2rem auto; padding: 2rem 2.5rem; background: var(--paper);
-  border: 1px solid var(--line); border-radius: 6px; }
-header { border-bottom: 2px solid var(--ink); padding-bottom: .6rem; margin-bottom: 1.2rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .2rem; line-height: 1.25; }
-.meta { color: var(--muted); font-size: .85rem; margin: 0; }
-h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; padding-bottom: .15rem;
-  border-bottom: 1px solid var(--line); break-after: avoid; page-break-after: avoid; }
-p, ul, table { margin: 0 0 .8rem; }
-ul { padding-left: 1.3rem; }
-li { margin-bottom: .35rem; }
-.triage { border: 3px solid currentColor; border-radius: 6px; padding: .8rem 1rem;
-  margin-bottom: 1.2rem; break-inside: avoid; page-break-inside: avoid; }
-.triage .level { display: block; font-size: .8rem; font-weight: 700; letter-spacing: .08em;
-  text-transform: uppercase; }
-.triage .message { display: block; font-size: 1.2rem; font-weight: 700; color: var(--ink); }
-.stop { font-weight: 700; }
-.level-emergency { color: var(--emergency); } .level-urgent { color: var(--urgent); }
-.level-soon { color: var(--soon); } .level-routine { color: var(--routine); }
-.level-self_care { color: var(--self_care); }
-.tag { font-weight: 700; }
-table { width: 100%; border-collapse: collapse; font-size: .92rem; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
-  border-bottom: 1px solid var(--line); }
-th { width: 62%; font-weight: normal; color: var(--muted); }
-tr { break-inside: avoid; page-break-inside: avoid; }
-.evidence { color: var(--muted); }
-.safety li { font-weight: 600; }
-td ul.answers { margin: 0; padding-left: 1rem; }
-td ul.answers li { margin-bottom: .15rem; }
-.triage.level-emergency { background: #fdecee; border-width: 4px; }
-.triage.level-urgent { background: #fdf1f0; }
-.why li { font-size: .85rem; color: var(--muted); }
-.notes { border: 1px dashed var(--line); min-height: 6rem; border-radius: 4px; }
-footer { margin-top: 1.6rem; padding-top: .6rem; border-top: 1px solid var(--line);
-  font-size: .85rem; color: var(--muted); }
-footer .disclaimer { font-style: italic; color: var(--ink); }
-code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-  font-size: .85em; overflow-wrap: anywhere; }
-@media (max-width: 40rem) { main { margin: 0; border: 0; border-radius: 0; padding: 1rem; }
-  th { width: 50%; } }
-@media print {
-  @page { margin: 16mm 15mm; }
-  html { font-size: 11pt; }
-  body { background: #fff; }
-  main { max-width: none; margin: 0; padding: 0; border: 0; }
-  .triage { border-width: 2pt; }
-  .notes { border: 1pt solid #888; min-height: 30mm; }
-  a { color: inherit; text-decoration: none; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-
-
-def to_html(result: dict[str, Any], ruleset: Ruleset, explain: bool = False) -> str:
-    """A self-contained, printable page: everything a clinician needs on one or two sheets."""
-    from html import escape
-
-    from insertadvisor.render.text import explanation, sections
-
-    def ul(items: list[str], cls: str = "") -> str:
-        attr = f' class="{cls}"' if cls else ""
-        return f"<ul{attr}>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
-
-    parts = sections(result, ruleset)
-    level = ruleset.level(result["triage"])
-    info = result["ruleset"]
-    today = date.today()
-    body: list[str] = [
-        f'<div class="triage level-{escape(level.id)}">'
-        f'<span class="level">{escape(level.label)}</span>'
-        f'<span class="message">{escape(level.message)}</span></div>',
-    ]
-    for heading, paragraphs in parts[1:]:  # the same sections, in the same order, as text
-        items = [escape(p) for p in paragraphs]
-        if heading == "Who to see":
-            items = [f'<span class="tag level-{escape(r["urgency"])}">'
-                     f'{escape(ruleset.level(r["urgency"]).label)}:</span> '
-                     f'<strong>{escape(r["to"])}.</strong> {escape(r["reason"])}'
-                     for r in result["referrals"]]
-        elif heading == "Insert" and items:
-            insert = result["insert"]
-            body.append(f"<h2>{escape(heading)}</h2><p><strong>{escape(insert['label'])}."
-                        f"</strong> {escape(insert['summary'])}</p>")
-            if insert["features"]:
-                body.append("<p>Look for:</p>" + ul([escape(f) for f in insert["features"]]))
-            continue
-        elif heading == "What to do" and result.get("stop_wearing") and items:
-            items[0] = f'<span class="stop">{items[0]}</span>'
-        css = {"What the evidence says": "evidence",
-               "When to get help at once": "safety"}.get(heading, "")
-        body.append(f"<h2>{escape(heading)}</h2>" + ul(items, css))
-    def cell(values: list[str]) -> str:
-        if len(values) == 1:
-            return escape(values[0])
-        return ul([escape(v) for v in values], "answers")
-
-    body.append("<h2>Your answers</h2><table>" + "".join(
-        f"<tr><th>{escape(q)}</th><td>{cell(a)}</td></tr>"
-        for q, a in _answer_rows(result, ruleset)) + "</table>")
-    if explain:
-        body.append("<h2>Why: the rules that fired</h2>"
-                    + ul([escape(line) for line in explanation(result)], "why"))
-    body.append('<h2>Notes from the appointment</h2><div class="notes"></div>')
-    title = _title(result)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}, {today.isoformat()}</title>\n"
-        f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<header><h1>{escape(title)}</h1>"
-        f'<p class="meta">Made on {today.strftime("%d %B %Y").lstrip("0")} by insertadvisor, '
-        f"rule set {escape(info['name'])} version {escape(info['version'])}.</p></header>\n"
-        + "\n".join(body) + "\n"
-        f'<footer><p class="disclaimer">{escape(result["disclaimer"])}</p>'
-        f"<p>Rule set {escape(info['name'])} {escape(info['version'])}, sha256 "
-        f"<code>{escape(info['sha256'])}</code>. Every recommendation above comes from "
-        "these rules; <code>insertadvisor assess --explain</code> shows which rule said what "
-        "and its source.</p></footer>\n"
-        "</main>\n</body>\n</html>\n"
-    )
+    render(console, report, ruleset)
+    return console.export_svg(title=title)

@@ -1,19 +1,20 @@
-"""The report on a terminal, drawn with Rich: what to do first, coloured by urgency."""
+"""The report on a terminal, drawn with Rich: the main action first, coloured by urgency.
+
+Colours and styles come from the rule set's levels; which sections are drawn dimmer is
+report.QUIET. Only this module and export's SVG import Rich.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from insertadvisor.model import Ruleset
-from insertadvisor.render.text import explanation, sections
-
-STYLES = {"emergency": "bold white on red", "urgent": "bold red", "soon": "bold yellow",
-          "routine": "bold cyan", "self_care": "bold green"}
+from insertadvisor.report import QUIET, Entry, Report
 
 
 def make_console(stream: TextIO, colour: bool, width: int | None = None) -> Console:
@@ -24,31 +25,34 @@ def make_console(stream: TextIO, colour: bool, width: int | None = None) -> Cons
                    width=width, soft_wrap=False)
 
 
-def render(console: Console, result: dict[str, Any], ruleset: Ruleset,
-           explain: bool = False) -> None:
-    """Draw the report: the triage banner first, then each section as a panel."""
-    parts = sections(result, ruleset)
-    heading, _ = parts[0]
-    style = STYLES.get(result["triage"], "bold")
-    console.print(Panel(Text(heading, style=style), border_style=style.split()[-1]))
-    for title, paragraphs in parts[1:]:
-        body = _bullets([Text(p) for p in paragraphs])
-        colour = "dim" if title == "What the evidence says" else "none"
-        if title == "Who to see":
-            body = _bullets([_referral(r, ruleset) for r in result["referrals"]])
-        console.print(Panel(body, title=title, title_align="left", border_style=colour))
-    if explain:
-        body = _bullets([Text(line) for line in explanation(result)])
-        console.print(Panel(body, title="Why", title_align="left", border_style="dim"))
-    if result.get("not_fired"):
-        body = _bullets([Text(f"{r['id']} ({r['file']}:{r['line']}): {r['failed']}")
-                         for r in result["not_fired"]])
-        console.print(Panel(body, title="Rules that did not fire", title_align="left",
-                            border_style="dim"))
-    info = result["ruleset"]
-    console.print(Text(f"Rule set {info['name']} {info['version']} "
-                       f"(sha256 {info['sha256'][:12]})", style="dim"))
-    console.print(Text(result["disclaimer"], style="italic"))
+def render(console: Console, report: Report, ruleset: Ruleset) -> None:
+    """Draw the report: the main action in a banner of its level's style, then each
+    section as a panel."""
+    level = report.level
+    border = level.style.split()[-1]
+    main = report.section("main")
+    banner: list[RenderableType] = [Text(report.main_action, style=level.style)]
+    if main is not None:
+        banner.append(_bullets([_entry(e, ruleset) for e in main.entries]))
+    console.print(Panel(Group(*banner), border_style=border))
+    for section in report.sections:
+        if section.id == "main":
+            continue
+        body = _bullets([_entry(e, ruleset) for e in section.entries])
+        console.print(Panel(body, title=section.heading, title_align="left",
+                            border_style="dim" if section.id in QUIET else "none"))
+    console.print(Text(report.disclaimer, style="italic"))
+
+
+def _entry(entry: Entry, ruleset: Ruleset) -> Text:
+    text = Text()
+    if entry.label:
+        style = ruleset.level(entry.level).style if entry.level else "bold"
+        text.append(f"{entry.label}: ", style=style)
+    text.append(entry.text, style="bold" if entry.details else "")
+    for detail in entry.details:
+        text.append(f"\n{detail}")
+    return text
 
 
 def _bullets(items: list[Text]) -> Table:
@@ -59,13 +63,3 @@ def _bullets(items: list[Text]) -> Table:
     for item in items:
         grid.add_row("•", item)
     return grid
-
-
-def _referral(referral: dict[str, Any], ruleset: Ruleset) -> Text:
-    text = Text()
-    style = STYLES.get(referral["urgency"], "bold")
-    text.append(f"{ruleset.level(referral['urgency']).label}: ", style=style)
-    text.append(f"{referral['to']}. ", style="bold")
-    text.append(referral["reason"])
-    return text
-

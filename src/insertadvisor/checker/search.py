@@ -1,0 +1,235 @@
+"""The search: a decision tree over the partition, pruned by three-valued evaluation.
+
+The next answer to choose is one that an unsettled check still depends on; a branch stops
+as soon as every open check is settled. An invariant that reads facts the pipeline adds
+(triage, insert, ...) is also settled by cases over the values those facts may take at a
+node: the rules relate them (a heel lift only comes with an insert), which three values
+alone cannot see. Every example found is re-run through the real engine before it counts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from insertadvisor.checker.checks import Check, Checks
+from insertadvisor.checker.partition import Var, build_vars
+from insertadvisor.checker.report import Finding, StageReport
+from insertadvisor.checker.threevalued import Evaluator, State, Walk
+from insertadvisor.conditions import show_value
+from insertadvisor.model import Ruleset
+from insertadvisor.pipeline import Fired
+
+
+class Prover:
+    def __init__(self, ruleset: Ruleset, stage: str) -> None:
+        self.ruleset = ruleset
+        self.stage = stage
+        self.vars = build_vars(ruleset, stage)
+        self.ev = Evaluator(self.vars)
+        self.walk = Walk(ruleset, stage, self.ev)
+        self.questions = ruleset.questions[stage]
+        self.nodes = 0
+        self.checks = Checks(ruleset, stage, self.ev, self.walk, self.twin)
+        # the facts a case split may fix: derived facts and the single values steps add
+        self.intermediate = [r.id for r in self.walk.derived] + [
+            f for f, p in self.walk.stage.products.items()
+            if not isinstance(p, Fired) and p.kind != "text"]
+
+    # ---- states
+
+    def initial(self) -> State:
+        values: dict[str, tuple[Any, ...]] = {}
+        present: dict[str, frozenset[str]] = {}
+        for q in self.questions:
+            if q.type == "set":
+                present[q.id] = frozenset()
+        for var in self.vars:
+            if var.kind == "value":
+                values[var.fact] = tuple(var.domain)
+        return State(values, present, dict(present))
+
+    def assign(self, state: State, var: Var, value: Any) -> State:
+        values = dict(state.values)
+        present, absent = dict(state.present), dict(state.absent)
+        if var.kind == "value":
+            values[var.fact] = (value,)
+        else:
+            present[var.fact] = present[var.fact] | value[0]
+            absent[var.fact] = absent[var.fact] | value[1]
+        return State(values, present, absent)
+
+    def twin(self, state: State, fact: str, item: str, present: bool) -> State:
+        """The node with one item of a set forced present or absent, walked (kept with
+        the node, so checks that need the same twin share it)."""
+        key = ("+" if present else "-", fact, item)
+        cached = state.variants.get(key)
+        if cached:
+            return cached[0]
+        values = dict(state.values)
+        have, lack = dict(state.present), dict(state.absent)
+        if present:
+            have[fact], lack[fact] = have[fact] | {item}, lack[fact] - {item}
+        else:
+            lack[fact], have[fact] = lack[fact] | {item}, have[fact] - {item}
+        made = State(values, have, lack)
+        self.walk.run(made)
+        state.variants[key] = [made]
+        return made
+
+    def answers(self, state: State) -> dict[str, Any]:
+        """A complete answer set from a node: unchosen answers take their first part."""
+        out: dict[str, Any] = {}
+        for q in self.questions:
+            if q.type == "set":
+                chosen = state.present[q.id]
+                out[q.id] = [i for i in q.choices if i in chosen]
+            else:
+                out[q.id] = state.values[q.id][0]
+        return out
+
+    # ---- the search
+
+    def search(self, state: State, checks: list[Check]) -> None:
+        self.nodes += 1
+        self.walk.run(state)
+        open_checks: list[Check] = []
+        branch: Var | None = None
+        for check in checks:
+            if check.done:
+                continue
+            verdict, why = check.status(state)
+            if verdict is None and check.kind == "invariant":
+                verdict = self._split(check, state)
+            if verdict == "hit" and not self._hit(check, state):
+                verdict = None if self._complete(state) is False else "ok"
+            if verdict is None:
+                open_checks.append(check)
+                branch = branch or why
+        if not open_checks:
+            return
+        if branch is None or self._assigned(state, branch):
+            branch = next((v for v in self.vars if not self._assigned(state, v)), None)
+            if branch is None:  # every answer chosen: the engine's verdict stands
+                return
+        for value in branch.domain:
+            self.search(self.assign(state, branch, value), open_checks)
+
+    def _split(self, check: Check, state: State) -> str | None:
+        """Settle an undecided check by cases over the values the intermediate facts may
+        take here. Sound: the real value is always one of the cases."""
+        facts = tuple(f for f in self.intermediate if f in check.reads)
+        verdicts = {check.status(v)[0] for v in self._variants(state, facts)}
+        return verdicts.pop() if len(verdicts) == 1 else None
+
+    def _variants(self, state: State, facts: tuple[str, ...]) -> list[State]:
+        """The node split into cases, one per combination of possible values of `facts`
+        (in the order the pipeline computes them) that the rules can produce together."""
+        if facts in state.variants:
+            return state.variants[facts]
+        out: list[State] = []
+        todo = [state]
+        while todo:
+            current = todo.pop()
+            fact = next((f for f in facts if len(current.values[f]) > 1), None)
+            if fact is None:
+                out.append(current)
+                continue
+            for value in current.values[fact]:
+                case = current.pin(fact, value)
+                self.walk.run(case, self.walk.producer(fact))
+                if not case.impossible:
+                    todo.append(case)
+        state.variants[facts] = out
+        return out
+
+    def _assigned(self, state: State, var: Var) -> bool:
+        if var.kind == "value":
+            return len(state.values[var.fact]) == 1
+        return bool(var.items & (state.present[var.fact] | state.absent[var.fact]))
+
+    def _hit(self, check: Check, state: State) -> bool:
+        """Record a hit once the real engine confirms it (a table with a gap can stop the
+        pipeline before the three-valued view expects; such a hit is not claimed)."""
+        answers = self.answers(state)
+        if check.confirm(answers) is not None:
+            return False
+        check.example = answers
+        check.done = True
+        return True
+
+    def _complete(self, state: State) -> bool:
+        return all(self._assigned(state, v) for v in self.vars)
+
+    # ---- the proof
+
+    def prove(self) -> tuple[StageReport, list[Finding]]:
+        checks = self.checks.all()
+        self.search(self.initial(), checks)
+        findings = [self._finding(c) for c in checks
+                    if (c.done if c.kind != "witness" else not c.done)]
+        partition = {v.name: len(v.domain) for v in self.vars}
+        points = {v.fact: list(v.domain) for v in self.vars if v.kind == "value"}
+        classes: dict[str, list[list[str]]] = {}
+        for q in self.questions:
+            if q.type == "set":
+                classes[q.id] = [[i for i in q.choices if i in v.items]
+                                 for v in self.vars if v.fact == q.id]
+        report = StageReport(self.stage, partition, points, classes,
+                             math.prod(partition.values()), self.nodes, len(checks))
+        return report, findings
+
+    def _finding(self, check: Check) -> Finding:
+        example = check.example
+        message = check.message
+        if check.kind == "invariant" and example is not None:
+            facts = self.checks.run(example).facts
+            shown = ", ".join(f"{k} = {show_value(facts.get(k))}"
+                              for k in self.walk.stage.products if k in facts
+                              and not isinstance(facts.get(k), frozenset))
+            message = f"{message} got {shown}"
+        elif check.kind == "overlap" and example is not None:
+            facts = self.checks.run(example).facts
+            table = self.ruleset.tables[check.subject]
+            message += f" ({', '.join(r.id for r in table.regular if r.test(facts))})"
+        elif check.kind == "witness":
+            example = self._shadow_example(check)
+            if example is not None:
+                done = self.checks.run(example)
+                table_id = _table_of(self.ruleset, check.subject)
+                winner = done.fired[table_id][0].id if table_id in done.fired and \
+                    done.fired[table_id] else "another rule"
+                message += f"; for example, its condition holds here but `{winner}` applies first"
+        kind = check.kind
+        if kind == "witness":
+            derived = {r.id for r in self.walk.derived}
+            kind = "never_true" if check.subject in derived else "shadowed"
+        return Finding(kind, check.file, check.line, check.subject, message, example,
+                       self.stage)
+
+    def _shadow_example(self, check: Check) -> dict[str, Any] | None:
+        """For a rule that never fires in a first-hit table: answers where its condition
+        holds (so an earlier rule must have won), if there are any."""
+        tid = _table_of(self.ruleset, check.subject)
+        table = self.ruleset.stage_tables[self.stage].get(tid) if tid else None
+        if table is None or table.hit_policy != "first":
+            return None
+        rule = next(r for r in table.rules if r.id == check.subject)
+        found: list[dict[str, Any]] = []
+
+        def status(state: State) -> tuple[str | None, Var | None]:
+            value, why = self.ev.eval(rule.when, state)
+            return ("hit", None) if value else ("ok", None) if value is False else (None, why)
+
+        def confirm(answers: dict[str, Any]) -> str | None:
+            found.append(answers)
+            return None
+
+        probe = Check("witness", rule.id, rule.file, rule.line, status, confirm, "")
+        self.search(self.initial(), [probe])
+        return found[0] if found else None
+
+
+def _table_of(ruleset: Ruleset, rule_id: str) -> str | None:
+    return next((t.id for t in ruleset.tables.values() for r in t.rules if r.id == rule_id),
+                None)

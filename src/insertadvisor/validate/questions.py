@@ -1,0 +1,259 @@
+"""Questions (each defined once, for every stage that asks it) and the interview: the order
+of the prompts, the gates and the conditions under which a step is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from insertadvisor.conditions import Node, leaves
+from insertadvisor.conditions.grammar import FactType
+from insertadvisor.errors import did_you_mean
+from insertadvisor.model import Item, Question, Rule, Step
+from insertadvisor.pipeline import STAGES
+from insertadvisor.rules_io.located import located, pos, value_pos, yes_no
+from insertadvisor.validate.files import Merged
+from insertadvisor.validate.reporter import Doc, Reporter
+from insertadvisor.validate.wording import check_text
+
+QUESTION_KEYS = ("id", "stages", "type", "flag", "metavar", "prompt", "help", "hint",
+                 "required", "values", "labels", "items", "min", "max", "unknown", "unit",
+                 "default")
+QUESTION_TYPES = ("choice", "number", "integer", "set")
+ITEM_KEYS = ("id", "prompt", "hint", "short")
+STEP_KINDS = ("question", "item", "gate")
+STEP_KEYS = (*STEP_KINDS, "prompt", "items", "ask_when", "direct_when")
+# Facts the pipeline adds have these names; an answer may not take one (it would be
+# overwritten, or read before it exists). `region` is an answer, named by the contract.
+RESERVED = frozenset({"derived", *(f for s in STAGES.values() for f in s.products),
+                      *(t for s in STAGES.values() for t in s.tables)})
+REGION = "region"
+
+
+def stages_of(doc: Doc, raw: Any, what: str, out: Reporter) -> tuple[str, ...]:
+    """An entry's `stages` (default: assess only)."""
+    value = raw.get("stages", ["assess"])
+    if not isinstance(value, list) or not value or any(s not in STAGES for s in value):
+        out.at_value(doc, raw, "stages", f"`stages` of {what} must be a list of "
+                                         f"{', '.join(STAGES)}")
+        return ("assess",)
+    return tuple(dict.fromkeys(value))
+
+
+def read_questions(merged: Merged, allowed: frozenset[str], regions: Mapping[str, Any],
+                   default_region: str, out: Reporter) -> dict[str, tuple[Question, ...]]:
+    by_stage: dict[str, list[Question]] = {stage: [] for stage in STAGES}
+    flags: dict[tuple[str, str], str] = {}
+    for doc, raw, where in merged.lists["questions"]:
+        question = _question(doc, raw, where, allowed, out)
+        if question is None:
+            continue
+        if question.id == REGION and question.values and set(question.values) != set(regions):
+            out.at_value(doc, raw, "values", f"the `{REGION}` question's values must be the "
+                         f"regions: {', '.join(regions)}")
+        if question.id == REGION and question.default != default_region and regions:
+            out.at_value(doc, raw, "default", f"the `{REGION}` question's default must be "
+                         f"the default region `{default_region}`")
+        for stage in question.stages:
+            if (stage, question.flag) in flags:
+                out.at_value(doc, raw, "flag", f"flag {question.flag} is already used by "
+                             f"`{flags[stage, question.flag]}` in {stage}")
+            flags[stage, question.flag] = question.id
+            by_stage[stage].append(question)
+    return {stage: tuple(qs) for stage, qs in by_stage.items()}
+
+
+def _question(doc: Doc, raw: Any, where: tuple[int, int], allowed: frozenset[str],
+              out: Reporter) -> Question | None:
+    required = ("id", "type", "flag", "metavar", "prompt", "help")
+    if not out.mapping(doc, raw, where, "a question", QUESTION_KEYS, required):
+        return None
+    qid = out.claim_id(doc, raw, "a question")
+    if qid in RESERVED:
+        out.at_value(doc, raw, "id", f"`{qid}` is a fact the pipeline adds; give the "
+                                     "question another id")
+        return None
+    qtype = raw.get("type")
+    if qtype not in QUESTION_TYPES:
+        out.at_value(doc, raw, "type", f"question type must be one of "
+                     f"{', '.join(QUESTION_TYPES)}{did_you_mean(qtype, QUESTION_TYPES)}")
+        return None
+    flag = out.text(doc, raw, "flag", f"question `{qid}`")
+    if flag and (not flag.startswith("--") or len(flag) < 3 or not flag[2:].replace("-", "")
+                 .isalnum() or not flag.isascii()):
+        out.at_value(doc, raw, "flag", f"flag `{flag}` must look like --some-name")
+    values = tuple(str(yes_no(v)) for v in out.items(doc, raw, "values", f"question `{qid}`"))
+    items = tuple(_items(doc, raw, qid, allowed, out))
+    if qtype == "choice" and not values:
+        out.problem(doc, pos(raw), "a choice question needs `values`")
+    if qtype == "set" and not items:
+        out.problem(doc, pos(raw), "a set question needs `items`")
+    labels = raw.get("labels", {})
+    if not isinstance(labels, dict):
+        out.at_value(doc, raw, "labels", "`labels` must map each value to its words")
+        labels = {}
+    for key in labels:
+        if str(yes_no(key)) not in values:
+            out.at_key(doc, labels, key, f"label for unknown value `{key}`"
+                                         f"{did_you_mean(key, values)}")
+    numbers: dict[str, float | None] = {}
+    for key in ("min", "max"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            out.at_value(doc, raw, key, f"`{key}` must be a number")
+            value = None  # reported; never let a bad bound reach the answers
+        numbers[key] = value
+    default = raw.get("default")
+    if default is not None and str(yes_no(default)) not in values:
+        out.at_value(doc, raw, "default", f"default `{default}` is not one of the values"
+                                          f"{did_you_mean(default, values)}")
+    words = {k: out.text(doc, raw, k, f"question `{qid}`", required=k in required)
+             for k in ("prompt", "help", "hint", "metavar", "unit")}
+    for key in ("prompt", "hint"):
+        check_text(doc, raw, key, words[key], allowed, out)
+    shown = {str(yes_no(k)): str(v) for k, v in labels.items()}
+    for key, text in shown.items():
+        check_text(doc, labels, key, text, allowed, out)
+    return Question(
+        id=qid, type=qtype, flag=flag, metavar=words["metavar"], prompt=words["prompt"],
+        help=words["help"], hint=words["hint"], stages=stages_of(doc, raw, f"`{qid}`", out),
+        required=out.flag(doc, raw, "required"), values=values, labels=shown, items=items,
+        min=numbers["min"], max=numbers["max"], unknown=out.flag(doc, raw, "unknown"),
+        unit=words["unit"], default=None if default is None else str(yes_no(default)),
+    )
+
+
+def _items(doc: Doc, raw: Any, qid: str, allowed: frozenset[str], out: Reporter) -> list[Item]:
+    items = []
+    for item, where in located(out.items(doc, raw, "items", f"question `{qid}`")):
+        if not out.mapping(doc, item, where, "an item", ITEM_KEYS, ("id", "prompt")):
+            continue
+        iid = out.claim_id(doc, item, "an item")
+        words = {k: out.text(doc, item, k, f"item `{iid}`", required=k == "prompt")
+                 for k in ITEM_KEYS[1:]}
+        for key, text in words.items():
+            check_text(doc, item, key, text, allowed, out)
+        items.append(Item(iid, words["prompt"], words["hint"], words["short"]))
+    return items
+
+
+def answer_facts(questions: tuple[Question, ...]) -> dict[str, FactType]:
+    """What conditions may test about a stage's answers."""
+    kinds = {"choice": "choice", "number": "number", "integer": "number", "set": "set"}
+    return {q.id: FactType(kinds[q.type], q.choices) for q in questions}
+
+
+# -- the interview -------------------------------------------------------------------------
+
+
+def read_interview(merged: Merged, questions: dict[str, tuple[Question, ...]],
+                   derived: dict[str, tuple[Rule, ...]], facts: dict[str, dict[str, FactType]],
+                   allowed: frozenset[str], out: Reporter) -> dict[str, tuple[Step, ...]]:
+    result: dict[str, tuple[Step, ...]] = {stage: () for stage in STAGES}
+    doc = merged.origin.get("interview")
+    if doc is None:
+        return result
+    raw = merged.values["interview"]
+    if not out.mapping(doc, raw, value_pos(doc.data, "interview"), "`interview`",
+                       tuple(STAGES), tuple(STAGES)):
+        return result
+    for stage in STAGES:
+        if stage in raw:
+            result[stage] = _steps(doc, raw, stage, questions[stage], derived[stage],
+                                   facts[stage], allowed, out)
+    return result
+
+
+def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
+           derived: tuple[Rule, ...], facts: dict[str, FactType], allowed: frozenset[str],
+           out: Reporter) -> tuple[Step, ...]:
+    by_id = {q.id: q for q in questions}
+    item_of = {i.id: q.id for q in questions if q.type == "set" for i in q.items}
+    grammar = out.grammar(doc)
+    asked: dict[str, tuple[int, int]] = {}  # question or item id -> where it is asked
+    steps: list[Step] = []
+    for entry, where in located(out.items(doc, raw, stage, "`interview`")):
+        if not out.mapping(doc, entry, where, f"a {stage} interview step", STEP_KEYS):
+            continue
+        kinds = [k for k in STEP_KINDS if k in entry]
+        if len(kinds) != 1:
+            out.problem(doc, where, "an interview step names one of question, item or gate")
+            continue
+        kind = kinds[0]
+        name = entry[kind]
+        if not isinstance(name, str):
+            out.at_value(doc, entry, kind, f"`{kind}` must name it, as text")
+            continue
+        conditions = {key: grammar.parse(entry[key], value_pos(entry, key), facts)
+                      if key in entry else None for key in ("ask_when", "direct_when")}
+        for key, node in conditions.items():
+            if node is not None:
+                _asked_before(doc, entry, key, node, asked, derived, item_of, out)
+        if kind == "question":
+            if name not in by_id or by_id[name].type == "set":
+                known = [q.id for q in questions if q.type != "set"]
+                out.at_value(doc, entry, kind, f"`{name}` is not a {stage} question (sets are "
+                             f"asked by item or gate){did_you_mean(name, known)}")
+                continue
+            owner, items = name, ()
+        else:
+            items = (name,) if kind == "item" else _gate_items(doc, entry, item_of, out)
+            if not items or any(i not in item_of for i in items):
+                if kind == "item":
+                    out.at_value(doc, entry, kind, f"`{name}` is not an item of a {stage} set "
+                                 f"question{did_you_mean(name, item_of)}")
+                continue
+            owner = item_of[items[0]]
+        prompt = out.text(doc, entry, "prompt", f"gate `{name}`", required=kind == "gate")
+        if kind == "gate" and not prompt:
+            out.problem(doc, where, f"gate `{name}` needs a `prompt`: the lead-in question")
+        check_text(doc, entry, "prompt", prompt, allowed, out)
+        for asked_id in (items or (name,)):
+            if asked_id in asked:
+                out.problem(doc, where, f"`{asked_id}` is already asked at line "
+                                        f"{asked[asked_id][0]}")
+            asked[asked_id] = where
+        steps.append(Step(kind, name, owner, items, prompt, conditions["ask_when"],
+                          conditions["direct_when"], doc.display, where[0]))
+    for question in questions:
+        if question.type != "set" and question.id not in asked and not out.incomplete:
+            out.problem(doc, value_pos(raw, stage), f"the {stage} interview never asks "
+                                                    f"`{question.id}`")
+    return tuple(steps)
+
+
+def _gate_items(doc: Doc, entry: Any, item_of: dict[str, str], out: Reporter) -> tuple[str, ...]:
+    items = entry.get("items")
+    if not isinstance(items, list) or not items:
+        out.at_value(doc, entry, "items", "a gate needs `items`: the ids it stands for")
+        return ()
+    for item, where in located(items):
+        if item not in item_of:
+            out.problem(doc, where, f"`{item}` is not an item of a set question"
+                                    f"{did_you_mean(str(item), item_of)}")
+    owners = {item_of.get(i) for i in items}
+    if len(owners) > 1:
+        out.at_value(doc, entry, "items", "a gate's items must belong to one question")
+    return tuple(str(i) for i in items)
+
+
+def _asked_before(doc: Doc, entry: Any, key: str, node: Node, asked: dict[str, Any],
+                  derived: tuple[Rule, ...], item_of: dict[str, str], out: Reporter) -> None:
+    """A step's condition may read only answers the interview has asked by then (through
+    derived facts, too): otherwise it would be decided on defaults."""
+    definitions = {rule.id: rule.when for rule in derived}
+    todo, seen, late = [node], set(), []
+    while todo:
+        for leaf in leaves(todo.pop()):
+            fact = leaf[1]
+            if fact in definitions:
+                if fact not in seen:
+                    seen.add(fact)
+                    todo.append(definitions[fact])
+                continue
+            read = leaf[2] if isinstance(leaf[2], tuple) else (leaf[2],)
+            names = [r for r in read if r in item_of] or [fact]
+            late += [n for n in names if n not in asked]
+    if late:
+        out.at_value(doc, entry, key, f"`{key}` reads {', '.join(dict.fromkeys(late))}, "
+                                      "which the interview has not asked yet")
