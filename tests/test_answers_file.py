@@ -62,8 +62,17 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
     done = run_installed(["assess", "--answers", str(path), "--json", "--arch", "high",
                           "--pain-weeks", "10", "--symptom", "fever"])
     assert done.returncode == 0, done.stderr
+    # single values from flags override the file; a repeatable flag adds to its list
+    file_symptoms = EXPECTED["symptoms"]
+    symptoms = [s for s in _symptom_order() if s in {*file_symptoms, "fever"}]
     assert _answers(done.stdout) == EXPECTED | {"arch": "high", "pain_weeks": 10,
-                                                "symptoms": ["fever"]}
+                                                "symptoms": symptoms}
+
+
+def _symptom_order() -> list[str]:
+    from insertadvisor.loading import load_ruleset
+
+    return list(load_ruleset().question("assess", "symptoms").choices)
 
 
 def test_file_and_flags_together_supply_the_required_answers() -> None:

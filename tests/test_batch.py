@@ -45,7 +45,8 @@ def test_output_matches_assess_json_exactly() -> None:
                       "--leg-length-diff", "unknown", "--pain-weeks", "3"])
     batch = run_cli(["batch"], json.dumps(GOOD) + "\n")
     assert json.loads(batch.stdout) == json.loads(single.stdout)
-    assert batch.stdout.count("\n") == 1 and ": " not in batch.stdout.split('"disclaimer"')[0]
+    compact = json.dumps(json.loads(single.stdout), ensure_ascii=False, separators=(",", ":"))
+    assert batch.stdout == compact + "\n"  # one compact line
 
 
 BAD_RECORDS = [

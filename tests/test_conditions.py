@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from insertadvisor.conditions import (
+    compile_because,
     compile_node,
     describe,
     facts_used,
     first_failure,
-    reasons,
     show_value,
 )
 
@@ -46,11 +46,24 @@ def test_evaluation(node: tuple[Any, ...], expected: bool) -> None:
     assert compile_node(node)(FACTS) is expected
 
 
-def test_reasons_name_the_facts_that_made_it_true() -> None:
+def test_because_names_the_facts_that_made_it_true() -> None:
     node = ("all", (("in", "arch", ("flat", "high")),
                     ("any", (("gte", "age", 50), ("gte", "pain_weeks", 6)))))
-    assert reasons(node, FACTS) == ["arch = flat (arch is one of flat, high)",
-                                    "pain_weeks = 6 (pain_weeks ≥ 6)"]
+    assert compile_because(node)(FACTS) == ("arch = flat (arch is one of flat, high); "
+                                            "pain_weeks = 6 (pain_weeks ≥ 6)")
+
+
+@pytest.mark.parametrize(("node", "because"), [
+    (("not", ("eq", "arch", "high")), "not (arch is high): arch = flat"),
+    (("has_any", "symptoms", ("fever", "chest_pain")), "symptoms include any of fever, "
+                                                       "chest_pain"),
+    (("known", "age", False), "age = unknown"),
+    (("always",), "applies to everyone"),
+    (("otherwise",), "no other rule in its table applied"),
+    (("any", (("eq", "arch", "high"), ("eq", "foot_factor", True))), "foot_factor = true"),
+])
+def test_because_for_each_kind_of_test(node: tuple[Any, ...], because: str) -> None:
+    assert compile_because(node)(FACTS) == because
 
 
 def test_first_failure_names_the_failing_test_and_the_value() -> None:

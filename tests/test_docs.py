@@ -12,6 +12,7 @@ import pytest
 import typer
 
 from insertadvisor.app import build_app
+from insertadvisor.environment import Environment
 
 from .conftest import REPO
 
@@ -66,7 +67,7 @@ def _commands(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
 
 @pytest.mark.parametrize(("path", "command"), [
     pytest.param(p, c, id=" ".join(p) or "(root)")
-    for p, c in _commands(typer.main.get_command(build_app()), [])])
+    for p, c in _commands(typer.main.get_command(build_app(Environment())), [])])
 def test_every_command_and_option_has_help(path: list[str], command: Any) -> None:
     assert (command.help or "").strip(), f"insertadvisor {' '.join(path)} has no help"
     for param in command.params:

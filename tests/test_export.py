@@ -14,6 +14,7 @@ import pytest
 from insertadvisor.answers import complete, parse_mapping
 from insertadvisor.assessment import assess, checkin
 from insertadvisor.errors import InputError
+from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.render import export
 
@@ -55,7 +56,7 @@ def _page(html: str) -> _Page:
 
 def test_html_report_holds_what_a_clinician_needs(ruleset: Ruleset) -> None:
     result = _assessment(ruleset)
-    html = export.to_html(result, ruleset)
+    html = export.formatted(".html", result, ruleset)
     page = _page(html)
     text = " ".join(" ".join(page.text).split())
     assert html.startswith("<!DOCTYPE html>")
@@ -70,8 +71,11 @@ def test_html_report_holds_what_a_clinician_needs(ruleset: Ruleset) -> None:
         assert feature in text
     for advice in result["advice"]:  # self-care, safety net and the evidence note
         assert " ".join(advice["text"].split()) in text
-    assert "Your answers" in text and "flat or low arch" in text and "6 mm" in text
-    assert "Pain in your feet as well as your back" in text
+    headings = ruleset.report.headings
+    assert headings["answers"] in text and "flat or low arch" in text and "6 mm" in text
+    foot_pain = next(i for i in ruleset.question("assess", "symptoms").items
+                     if i.id == "foot_pain")
+    assert f"{foot_pain.prompt}: {headings['yes']}" in text
     assert result["disclaimer"] in text
     info = result["ruleset"]
     assert info["name"] in text and info["version"] in text and info["sha256"] in text
@@ -82,11 +86,15 @@ def test_html_report_holds_what_a_clinician_needs(ruleset: Ruleset) -> None:
 
 def test_html_answers_read_as_a_person_wrote_them(ruleset: Ruleset) -> None:
     result = _assessment(ruleset, pain_weeks=1, symptoms=["fever", "foot_pain"], age=None)
-    html = export.to_html(result, ruleset)
+    html = export.formatted(".html", result, ruleset)
     text = " ".join(" ".join(_page(html).text).split())
-    assert "1 week " in text and "1 weeks" not in text
-    assert "Symptoms reported" in text and "not known" in text
-    assert html.count('<ul class="answers">') == 1  # two symptoms: a list in the cell
+    assert "1 week<" in html and "1 weeks" not in text
+    assert ruleset.report.headings["unknown"] in text
+    items = ruleset.question("assess", "symptoms").items
+    words = ruleset.report.headings
+    said = [f"{i.prompt}: {words['yes' if i.id in ('fever', 'foot_pain') else 'no']}"
+            for i in items]
+    assert all(line in text for line in said)  # every warning sign, yes or no
 
 
 def test_html_escapes_every_text(ruleset: Ruleset) -> None:
@@ -95,7 +103,7 @@ def test_html_escapes_every_text(ruleset: Ruleset) -> None:
     result["insert"]["summary"] = "<img src=x onerror=alert(1)>"
     result["referrals"] = [{"urgency": "routine", "to": "<b>x</b>", "reason": "\"'<>",
                             "rule": "r"}]
-    html = export.to_html(result, ruleset)
+    html = export.formatted(".html", result, ruleset)
     page = _page(html)
     assert "script" not in page.tags and "img" not in page.tags and page.refs == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
@@ -105,9 +113,10 @@ def test_html_checkin_report(ruleset: Ruleset) -> None:
     questions = ruleset.questions["checkin"]
     result = checkin(ruleset, complete(questions, parse_mapping(
         questions, {"weeks_wearing": 2, "effects": ["numbness_tingling"]}, "test")))
-    text = " ".join(_page(export.to_html(result, ruleset)).text)
-    assert "Stop wearing the inserts." in text and "Foot inserts: check-in" in text
-    assert "Effects reported" in text
+    text = " ".join(_page(export.formatted(".html", result, ruleset)).text)
+    headings = ruleset.report.headings
+    assert headings["stop_wearing"] in text and headings["title_checkin"] in text
+    assert all(i.prompt in text for i in ruleset.question("checkin", "effects").items)
 
 
 @pytest.mark.parametrize("suffix", [".html", ".svg", ".md", ".txt", ".json", ".HTML"])
@@ -126,7 +135,9 @@ def test_installed_output_writes_each_format(tmp_path: Path, suffix: str) -> Non
     elif kind == ".html":
         assert "<!DOCTYPE html>" in text and "podiatrist" in text
     elif kind == ".md":
-        assert text.startswith("# Back pain and foot inserts") and "## Who to see" in text
+        headings = load_ruleset().report.headings
+        assert text.startswith(f"# {headings['title_assessment']}")
+        assert f"## {headings['insert']}" in text
     else:
         assert text.startswith("ROUTINE:") and "\x1b" not in text
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp file left
@@ -194,4 +205,4 @@ def test_written_file_has_ordinary_permissions(tmp_path: Path, ruleset: Ruleset)
 def test_markdown_escapes_markup(ruleset: Ruleset) -> None:
     result = _assessment(ruleset)
     result["disclaimer"] = "a *b* [c](d) | e"
-    assert r"a \*b\* \[c\](d) \| e" in export.to_markdown(result, ruleset)
+    assert r"a \*b\* \[c\](d) \| e" in export.formatted(".md", result, ruleset)

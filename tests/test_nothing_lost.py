@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from insertadvisor.cli import REPORT_URL
+from insertadvisor.cli import report_to
 
 from .conftest import CORE_FLAGS, installed_command, run_cli
 
@@ -328,7 +328,7 @@ def _explode(*args: Any, **kwargs: Any) -> Any:
 
 def test_an_internal_error_is_one_line_with_how_to_report_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("insertadvisor.assessment.assess", _explode)
+    monkeypatch.setattr("insertadvisor.assessment.result", _explode)
     result = run_cli(["assess", *CORE_FLAGS, "--json"])
     assert result.status == 1
     assert result.stdout == ""
@@ -338,14 +338,14 @@ def test_an_internal_error_is_one_line_with_how_to_report_it(
     line = lines[0]
     assert line.startswith("insertadvisor: internal error: RuntimeError: the engine fell "
                            "over with a second line.")
-    assert REPORT_URL in line
+    assert report_to() in line
     assert "--debug" in line
 
 
 @pytest.mark.parametrize("how", [["--debug"], []])
 def test_the_traceback_only_under_debug(monkeypatch: pytest.MonkeyPatch,
                                         how: list[str]) -> None:
-    monkeypatch.setattr("insertadvisor.assessment.assess", _explode)
+    monkeypatch.setattr("insertadvisor.assessment.result", _explode)
     environ = {} if how else {"INSERTADVISOR_DEBUG": "1"}
     result = run_cli([*how, "assess", *CORE_FLAGS, "--json"], environ=environ)
     assert result.status == 1

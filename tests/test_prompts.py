@@ -82,7 +82,7 @@ def test_json_stays_pure_while_prompting(ruleset: Ruleset) -> None:
 def test_core_questions_come_first_in_order_each_with_a_hint(ruleset: Ruleset) -> None:
     result = ask(CORE + all_no(ruleset) + SKIP_OPTIONAL)
     text = unwrapped(result.stderr)
-    core = [q for q in ruleset.questions["assess"] if q.group == "core"]
+    core = [q for q in ruleset.questions["assess"] if q.required]
     assert [q.id for q in core] == ["arch", "overpronation", "leg_length_diff_mm", "pain_weeks"]
     places = [text.index(q.prompt) for q in core]
     assert places == sorted(places)
@@ -145,7 +145,7 @@ def test_optional_questions_come_last_and_enter_skips_them(ruleset: Ruleset) -> 
     text = unwrapped(result.stderr)
     last_symptom = text.rindex(YES_NO.strip())
     for q in ruleset.questions["assess"]:
-        if q.group == "optional":
+        if not q.required and q.type != "set":
             assert text.index(q.prompt) > last_symptom
     assert "(Enter skips)" in text or "press Enter to skip" in text.lower()
 
@@ -280,11 +280,23 @@ def test_given_answers_are_not_asked_again(ruleset: Ruleset) -> None:
     assert (answers["arch"], answers["age"], answers["pain_weeks"]) == ("high", 30, 3)
 
 
-def test_given_symptoms_skip_the_screen(ruleset: Ruleset) -> None:
-    result = ask(CORE + SKIP_OPTIONAL, "--symptom", "foot_pain")
+def test_a_given_symptom_answers_only_its_own_question(ruleset: Ruleset) -> None:
+    """A flag answers the question it names; every other warning sign is still asked."""
+    items = symptom_items(ruleset)
+    result = ask(CORE + "n\n" * (len(items) - 1) + SKIP_OPTIONAL, "--symptom", "foot_pain")
+    assert result.status == 0, result.stderr
+    assert result.stderr.count(YES_NO) == len(items) - 1
+    foot_pain = next(i for i in items if i.id == "foot_pain")
+    assert " ".join(foot_pain.prompt.split()) not in unwrapped(result.stderr)
+    assert json.loads(result.stdout)["answers"]["symptoms"] == ["foot_pain"]
+
+
+def test_symptoms_from_a_file_are_all_answered(ruleset: Ruleset, tmp_path: Any) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"symptoms": []}')
+    result = ask(CORE + SKIP_OPTIONAL, "--answers", str(path))
     assert result.status == 0, result.stderr
     assert YES_NO not in result.stderr
-    assert json.loads(result.stdout)["answers"]["symptoms"] == ["foot_pain"]
 
 
 def test_no_input_never_prompts_even_on_a_terminal() -> None:

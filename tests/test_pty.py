@@ -121,7 +121,6 @@ def test_a_person_answers_every_question_with_one_wrong_answer(
     child.sendline("don't know")
     child.expect(WEEKS)
     child.sendline("8")
-    child.expect("Do you have any of these?")
     answer_screen(child)
     child.expect("How old are you?")
     child.expect(YEARS)

@@ -65,7 +65,7 @@ def test_check_reports_a_gap_as_file_line_column_with_answers(tmp_path: Path) ->
     result = run_cli(["rules", "check", str(target)])
     assert result.status == 3
     first, summary = result.stderr.splitlines()
-    prefix = f"{target}/tables.yaml:21:5: table `insert` (first) has a gap: no rule applies; " \
+    prefix = f"{target}/tables.yaml:25:5: table `insert` (first) has a gap: no rule applies; " \
              "answers: "
     assert first.startswith(prefix)
     answers = json.loads(first[len(prefix):])
@@ -94,7 +94,7 @@ def test_check_json(tmp_path: Path) -> None:
     assert data["ok"] is False
     assert data["ruleset"]["name"] == "minimal"
     assert [(p["kind"], p["subject"], p["line"], p["column"]) for p in data["problems"]] == [
-        ("shadowed", "insert-child", 29, 9)]
+        ("shadowed", "insert-child", 34, 9)]
     assert data["combinations"] == sum(s["combinations"] for s in data["stages"])
     clean = json.loads(run_cli(["rules", "check", "--json"]).stdout)
     assert clean["ok"] is True and clean["problems"] == []
@@ -123,7 +123,7 @@ def test_test_verbose_and_json() -> None:
 def test_validate_json() -> None:
     data = json.loads(run_cli(["rules", "validate", str(MINIMAL), "--json"]).stdout)
     assert data["ok"] is True
-    assert (data["tables"], data["invariants"], data["tests"]) == (7, 3, 3)
+    assert (data["tables"], data["invariants"], data["tests"]) == (9, 3, 3)
     assert len(data["ruleset"]["sha256"]) == 64
 
 
@@ -133,13 +133,13 @@ def test_list_names_every_rule_with_its_table_and_place() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["ID", "TABLE", "WHERE"]
     assert lines[1].split() == ["foot_factor", "derived", "minimal/derived.yaml:2"]
-    assert ["insert-child", "insert", "#2", "minimal/tables.yaml:29"] in \
+    assert ["insert-child", "insert", "#2", "minimal/tables.yaml:34"] in \
         [line.split() for line in lines]
     assert lines[-1].split() == ["tingling-stops", "invariant", "(checkin)",
-                                 "minimal/invariants.yaml:12"]
-    data = json.loads(run_cli(["rules", "list", "--json"]).stdout)
-    assert {"id": "insert-otc-foot-factor", "table": "insert #6"}.items() <= data[
-        [d["id"] for d in data].index("insert-otc-foot-factor")].items()
+                                 "minimal/invariants.yaml:14"]
+    data = json.loads(run_cli(["rules", "list", "--rules", str(MINIMAL), "--json"]).stdout)
+    assert {"id": "insert-otc", "table": "insert #4"}.items() <= data[
+        [d["id"] for d in data].index("insert-otc")].items()
 
 
 def test_show_describes_one_rule_fully() -> None:
@@ -149,23 +149,25 @@ def test_show_describes_one_rule_fully() -> None:
         "insert-custom\n"
         "  table: insert #3\n"
         "  file: minimal/tables.yaml\n"
-        "  line: 34\n"
+        "  line: 40\n"
         "  hit_policy: first\n"
         "  priority: 3\n"
         "  when: (foot_factor is true and pain_weeks ≥ 12)\n"
         "  then:\n"
         "    type: custom\n"
         "    summary: Custom.\n"
-        "  source: test\n")
+        "  source:\n"
+        "    - A test source. https://example.org/test\n"
+        "  evidence: guidance\n")
     invariant = json.loads(run_cli(["rules", "show", "tingling-stops", "--rules",
                                     str(MINIMAL), "--json"]).stdout)
     assert invariant["expect"] == "(triage is urgent and stop_wearing is true)"
 
 
 def test_show_an_unknown_id_exits_2_with_a_suggestion() -> None:
-    result = run_cli(["rules", "show", "insert-otc-foot-factr"])
+    result = run_cli(["rules", "show", "insert-otc-fot", "--rules", str(MINIMAL)])
     assert result.status == 2
-    assert "(did you mean `insert-otc-foot-factor`?)" in result.stderr
+    assert "(did you mean `insert-otc`?)" in result.stderr
     assert result.stdout == ""
 
 

@@ -26,9 +26,9 @@ def test_cases_know_where_they_are_written(ruleset: Ruleset) -> None:
     assert first.name in text.splitlines()[first.line - 1]
 
 
-def test_a_wrong_expectation_shows_what_differs(ruleset: Ruleset) -> None:
-    case = {"name": "x", "answers": {"arch": "flat", "overpronation": "yes",
-                                     "leg_length_diff_mm": None, "pain_weeks": 2},
+def test_a_wrong_expectation_shows_what_differs() -> None:
+    ruleset = load_ruleset(MINIMAL, use_cache=False)
+    case = {"name": "x", "answers": {"arch": "flat", "pain_weeks": 2},
             "expect": {"triage": "routine", "insert": "otc", "heel_lift": True},
             "file": "rules/tests.yaml", "line": 7, "column": 5}
     result = run_case(ruleset, "assess", case)
@@ -39,22 +39,41 @@ def test_a_wrong_expectation_shows_what_differs(ruleset: Ruleset) -> None:
 
 
 def test_list_differences_name_what_is_missing_and_what_is_extra() -> None:
-    assert difference("referrals", ["a", "b"], ["a", "c"]) == (
+    assert difference("referrals", ["a", "b"], ["a", "c"], "list") == (
         "referrals: expected [a, b], got [a, c] (missing b; unexpected c)")
-    assert difference("actions", ["a", "b"], ["b", "a"]) == (
+    assert difference("actions", ["a", "b"], ["b", "a"], "list") == (
         "actions: expected [a, b], got [b, a] (same rules, different order)")
-    assert difference("referrals", [], []) is None
-    assert difference("insert", "otc", "custom") == "insert: expected `otc`, got `custom`"
+    assert difference("referrals", [], [], "list") is None
+    assert difference("insert", "otc", "custom", "equal") == \
+        "insert: expected `otc`, got `custom`"
 
 
-def test_a_checkin_case_compares_actions_and_stop(ruleset: Ruleset) -> None:
-    case = {"name": "y", "answers": {"weeks_wearing": 1, "effects": ["increased_pain"]},
+def test_includes_needs_only_the_ids_named() -> None:
+    assert difference("advice", ["a"], ["b", "a", "c"], "includes") is None
+    assert difference("advice", ["a", "d"], ["b", "a"], "includes") == \
+        "advice: missing d (got [b, a])"
+
+
+def test_text_includes_reads_the_rendered_result() -> None:
+    ruleset = load_ruleset(MINIMAL, use_cache=False)
+    answers = {"arch": "flat", "pain_weeks": 8, "symptoms": [], "age": 30}
+    good = run_case(ruleset, "assess", {"name": "t", "answers": answers,
+                                        "expect": {"text_includes": ["Store-bought."]}})
+    assert good.passed, good.differences
+    bad = run_case(ruleset, "assess", {"name": "t", "answers": answers,
+                                       "expect": {"text_includes": ["Not said anywhere"]}})
+    assert bad.differences == ["text_includes: 'Not said anywhere' is not in the result"]
+
+
+def test_a_checkin_case_compares_actions_and_stop() -> None:
+    ruleset = load_ruleset(MINIMAL, use_cache=False)
+    case = {"name": "y", "answers": {"weeks_wearing": 1, "effects": ["tingling"]},
             "expect": {"stop_wearing": False, "actions": ["checkin-carry-on"]}}
     result = run_case(ruleset, "checkin", case)
     assert result.differences == [
         "stop_wearing: expected false, got true",
-        "actions: expected [checkin-carry-on], got [checkin-increased-pain] "
-        "(missing checkin-carry-on; unexpected checkin-increased-pain)",
+        "actions: expected [checkin-carry-on], got [checkin-tingling] "
+        "(missing checkin-carry-on; unexpected checkin-tingling)",
     ]
 
 

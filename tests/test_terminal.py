@@ -14,13 +14,14 @@ from insertadvisor.answers import complete, parse_mapping
 from insertadvisor.assessment import assess
 from insertadvisor.model import Ruleset
 from insertadvisor.render.rich_view import make_console, render
+from insertadvisor.report import build
 
 from .conftest import CORE_FLAGS, installed_command, run_cli, run_installed
 
 ANSI = re.compile(r"\x1b\[")
 URGENT_FLAGS = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
                 "--pain-weeks", "8", "--symptom", "foot_pain", "--symptom", "fever",
-                "--age", "40", "--tried-otc-weeks", "0", "--footwear", "unknown"]
+                "--age", "40", "--tried-otc-weeks", "0", "--footwear", "unknown", "--no-input"]
 COLOUR_OK = {"TERM": "xterm-256color", "NO_COLOR": ""}
 
 
@@ -92,7 +93,7 @@ def test_rich_report_fits_60_columns(ruleset: Ruleset, colour: bool) -> None:
     result = _result(ruleset)
     result["not_fired"] = [{"id": "x" * 90, "file": "rules/y.yaml", "line": 1,
                             "failed": "a long reason " * 10}]
-    render(make_console(out, colour, width=60), result, ruleset, explain=True)
+    render(make_console(out, colour, width=60), build(result, ruleset, explain=True), ruleset)
     text = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 60

@@ -77,9 +77,9 @@ def test_all_problems_in_all_files_are_reported_at_once(tmp_path: Path) -> None:
         "rules/ruleset.yaml:3:10: `version` must be text; quote it, as in version: \"1.0\"",
         "rules/derived.yaml:3:18: `flatt` is not a value of `arch` (did you mean `flat`?); "
         "expected one of flat, normal, unknown",
-        "rules/tables.yaml:14:22: unknown operator `gtee` (did you mean `gte`?)",
-        "rules/tables.yaml:46:13: duplicate id `insert-none` (first defined at "
-        "rules/checkin.yaml:15:13)",
+        "rules/tables.yaml:16:22: unknown operator `gtee` (did you mean `gte`?)",
+        "rules/checkin.yaml:17:13: duplicate id `insert-none` (first defined at "
+        "rules/tables.yaml:54:13)",
     ]
 
 
@@ -90,7 +90,7 @@ def test_a_yaml_error_does_not_hide_the_problems_of_other_files(tmp_path: Path) 
     ])
     assert problems(directory) == [
         "rules/derived.yaml:3:1: invalid YAML: a tab character; indent with spaces, never tabs",
-        "rules/tables.yaml:15:25: `sooon` is not a valid urgency (did you mean `soon`?); "
+        "rules/tables.yaml:17:25: `sooon` is not a valid urgency (did you mean `soon`?); "
         "expected one of emergency, urgent, soon, routine, self_care",
     ]
 
@@ -112,7 +112,7 @@ def test_rules_validate_exits_3_with_the_problems_on_stderr(tmp_path: Path) -> N
     assert result.status == 3
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0] == f"{directory}/tables.yaml:14:22: unknown operator `gtee` (did you mean " \
+    assert lines[0] == f"{directory}/tables.yaml:16:22: unknown operator `gtee` (did you mean " \
                        "`gte`?)"
     assert lines[-1].startswith("insertadvisor: error: invalid rule set (1 problem)")
 
@@ -126,18 +126,22 @@ def test_rules_validate_passes_the_default_and_minimal_rule_sets() -> None:
 
 
 def test_docs_rules_md_documents_every_key_operator_table_and_policy() -> None:
-    from insertadvisor import validate
     from insertadvisor.conditions import LEAF_OPS
-    from insertadvisor.model import TABLE_SPECS
+    from insertadvisor.conditions.grammar import COMBINERS, FITS
+    from insertadvisor.pipeline import STAGES, TABLES, step_of
+    from insertadvisor.report import HEADINGS, TOPIC_SECTIONS
+    from insertadvisor.validate import cases, files, invariants, questions, tables, wording
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
-    words = {*validate.TOP_KEYS, *validate.QUESTION_KEYS, *validate.LEVEL_KEYS,
-             *validate.TABLE_KEYS, *validate.RULE_KEYS, *validate.DERIVED_KEYS,
-             *validate.INVARIANT_KEYS, *validate.TEST_KEYS, *validate.POLICY_WORDS,
-             *LEAF_OPS, *TABLE_SPECS, "all", "any", "not", "always", "otherwise"}
-    for spec in TABLE_SPECS.values():
-        words |= set(spec.outputs)
-    for stage in validate.TEST_EXPECT.values():
-        words |= set(stage)
+    words = {*files.TOP_KEYS, *questions.QUESTION_KEYS, *questions.ITEM_KEYS,
+             *questions.STEP_KEYS, *wording.LEVEL_KEYS, *wording.SOURCE_KEYS,
+             *wording.REGION_KEYS, *wording.EVIDENCE, *tables.TABLE_KEYS, *tables.RULE_KEYS,
+             *tables.DERIVED_KEYS, *invariants.INVARIANT_KEYS, *cases.CASE_KEYS,
+             cases.TEXT_INCLUDES, *LEAF_OPS, *FITS["set"], *TABLES, *COMBINERS, *HEADINGS,
+             *TOPIC_SECTIONS, "always", "otherwise", "collect", "first", "unique"}
+    for table in TABLES:
+        words |= set(step_of(table).outputs)
+    for stage in STAGES.values():
+        words |= {name for name, p in stage.products.items() if p.test}
     missing = sorted(w for w in words if f"`{w}`" not in text and f"{w}:" not in text)
     assert missing == [], f"docs/rules.md does not mention {missing}"

@@ -7,6 +7,7 @@ stderr with the exit code of design.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -102,10 +103,8 @@ def _fail(env: Environment, message: str, status: int) -> int:
 
 def _line(env: Environment, text: str) -> None:
     """One problem line on stderr, whatever the text held."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         env.stderr.write(" ".join(text.split()) + "\n")
-    except (OSError, ValueError):
-        pass
 
 
 def report_to() -> str:

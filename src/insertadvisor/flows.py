@@ -163,7 +163,8 @@ def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
         colour = env.colour_for(env.stdout_isatty, no_color)
         render(make_console(env.stdout, colour, width), report, ruleset)
     else:
-        from insertadvisor.render.text import WIDTH, render as render_text
+        from insertadvisor.render.text import WIDTH
+        from insertadvisor.render.text import render as render_text
 
         env.stdout.write(render_text(report, min(width, WIDTH) if env.stdout_isatty
                                      else WIDTH))

@@ -10,6 +10,7 @@ make a run wait (it is opened without blocking).
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import stat
@@ -200,7 +201,5 @@ def _write_cache(path: Path, ruleset: Ruleset) -> None:
             handle.write(_digest(ruleset.sha256, payload).encode("ascii") + payload)
         os.replace(tmp, path)
     except OSError:  # a read-only home only costs speed
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        except OSError:
-            pass

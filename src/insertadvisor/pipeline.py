@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from insertadvisor.conditions import Facts
-from insertadvisor.engine import Status, Tri, run_table, winners
+from insertadvisor.engine import Status, run_table, winners
 from insertadvisor.errors import RulesetError
 from insertadvisor.model import Rule, Ruleset
 
@@ -77,8 +76,7 @@ class MostUrgent(Product):
         for table, key in self.keys.items():
             for rule in fired[table]:
                 level = rank[rule.then[key]]
-                if level < best:
-                    best = level
+                best = min(best, level)
         return ruleset.levels[best].id
 
     def possible(self, statuses: Mapping[str, list[Status]],

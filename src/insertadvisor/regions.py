@@ -9,6 +9,7 @@ wording for everyone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -80,7 +81,5 @@ def remember_region(env: Environment, ruleset: Ruleset, answers: dict[str, Any])
             json.dump({REGION: value}, handle)
         os.replace(tmp, target)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        except OSError:
-            pass

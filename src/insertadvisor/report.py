@@ -105,9 +105,10 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
         section = ruleset.report.topics.get(advice["topic"], "self_care")
         parts[section].append(Entry(advice["text"]))
     if explain:
-        parts["why"] = [Entry(f"{r['because']} ({r['file']}:{r['line']})", r["id"],
-                              (r["source"],)) for r in result["fired_rules"]]
-    parts["not_fired"] = [Entry(f"{r['failed']} ({r['file']}:{r['line']})", r["id"])
+        parts["why"] = [Entry(f"{r['because']}. Source: {r['source']}",
+                              f"{r['id']} ({r['file']}:{r['line']})")
+                        for r in result["fired_rules"]]
+    parts["not_fired"] = [Entry(r["failed"], f"{r['id']} ({r['file']}:{r['line']})")
                           for r in result.get("not_fired", [])]
     if answers:
         parts["answers"] = answer_entries(result["kind"], result["answers"], ruleset)
@@ -160,6 +161,8 @@ def answer_entries(kind: str, answers: Mapping[str, Any], ruleset: Ruleset) -> l
         elif question.type == "choice":
             shown = say(question.labels.get(value, str(value)))
         else:
-            shown = f"{value} {question.unit}".strip()
+            unit = question.unit[:-1] if value == 1 and question.unit.endswith("s") \
+                else question.unit
+            shown = f"{value} {unit}".strip()
         out.append(Entry(shown, say(question.prompt)))
     return out

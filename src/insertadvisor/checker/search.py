@@ -196,9 +196,8 @@ class Prover:
             example = self._shadow_example(check)
             if example is not None:
                 done = self.checks.run(example)
-                table_id = _table_of(self.ruleset, check.subject)
-                winner = done.fired[table_id][0].id if table_id in done.fired and \
-                    done.fired[table_id] else "another rule"
+                winners = done.fired.get(_table_of(self.ruleset, check.subject) or "") or []
+                winner = winners[0].id if winners else "another rule"
                 message += f"; for example, its condition holds here but `{winner}` applies first"
         kind = check.kind
         if kind == "witness":

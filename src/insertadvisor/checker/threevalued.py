@@ -126,8 +126,8 @@ class Walk:
 
     def run(self, state: State, start: int = 0) -> None:
         """Compute every fact from step `start` on."""
-        for step, rule in enumerate(self.derived):
-            if step >= start:
+        for number, rule in enumerate(self.derived):
+            if number >= start:
                 value, why = self.ev.eval(rule.when, state)
                 self._set(state, rule.id, (True,) if value else (False,) if value is False
                           else (True, False), why)
@@ -148,9 +148,9 @@ class Walk:
 
     def producer(self, fact: str) -> int:
         """The step of `run` that computes an added fact."""
-        for step, rule in enumerate(self.derived):
+        for number, rule in enumerate(self.derived):
             if rule.id == fact:
-                return step
+                return number
         return len(self.derived) + next(i for i, s in enumerate(self.stage.steps)
                                         if any(p.fact == fact for p in s.products))
 

@@ -50,7 +50,8 @@ otherwise {required} are needed. Flags override the file's answers; a repeatable
 flag adds to the file's list.
 """
 
-CHECKIN_HELP = """Check in after starting to wear inserts: carry on, adjust, or stop and see someone.
+CHECKIN_HELP = """Check in after starting to wear inserts: carry on, adjust, or stop and see
+someone.
 
 \b
 Examples:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from insertadvisor.environment import Environment
 from insertadvisor.errors import ExitStatus, InputError, Problem
 from insertadvisor.flows import write_json
 from insertadvisor.model import Invariant, Rule, Ruleset
+
+if TYPE_CHECKING:
+    from insertadvisor.results import Provenance
 
 DirArgument = Annotated[
     Path | None,
@@ -68,10 +71,10 @@ def fail(env: Environment, command: str, problems: list[Problem]) -> None:
     raise typer.Exit(ExitStatus.INVALID_RULES)
 
 
-def provenance(ruleset: Ruleset) -> dict[str, str]:
+def provenance(ruleset: Ruleset) -> Provenance:
     from insertadvisor.assessment import provenance as of
 
-    return dict(of(ruleset))
+    return of(ruleset)
 
 
 def _compact(value: Any) -> str:

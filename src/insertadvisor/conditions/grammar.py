@@ -84,7 +84,7 @@ class Grammar:
                 self.problem(vpos, f"`{key}` needs a non-empty list of conditions")
                 return None
             parts = [self.parse(v, p, facts) for v, p in located(value)]
-            return None if None in parts else (key, tuple(parts))  # type: ignore[arg-type]
+            return None if None in parts else (key, tuple(parts))
         if key == "not":
             inner = self.parse(value, vpos, facts)
             return None if inner is None else ("not", inner)
@@ -112,7 +112,7 @@ class Grammar:
             nodes.append(self._leaf(value_pos(value, op), fact, ftype, op, arg))
         if None in nodes:
             return None
-        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))  # type: ignore[arg-type]
+        return nodes[0] if len(nodes) == 1 else ("all", tuple(nodes))
 
     def _leaf(self, pos: tuple[int, int], fact: str, ftype: FactType, op: str,
               arg: Any) -> Node | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 def pos(value: Any) -> tuple[int, int]:
     """Where a mapping or list was written ((1, 1) if unknown)."""
-    return getattr(value, "pos", (1, 1))  # type: ignore[no-any-return]
+    return getattr(value, "pos", (1, 1))
 
 
 def key_pos(mapping: Any, key: Any) -> tuple[int, int]:

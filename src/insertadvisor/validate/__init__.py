@@ -38,6 +38,19 @@ def build(docs: list[Doc], sha256: str, *,
     the caller), so what is missing from the whole is not reported."""
     out = Reporter(incomplete=incomplete)
     merged = merge(docs, out)
+    # A file whose layout is wrong may hold what the rest refers to: report no follow-ons.
+    out.incomplete = out.incomplete or bool(out.problems)
+    values = merged.values
+    name = out.text(merged.origin["name"], merged.origin["name"].data, "name", "the rule set") \
+        if "name" in values else ""
+    version = values.get("version")
+    if "version" in values and not isinstance(version, str):
+        doc = merged.origin["version"]
+        out.at_value(doc, doc.data, "version",
+                     f"`version` must be text; quote it, as in version: \"{version}\"")
+    texts = {key: out.text(merged.origin[key], merged.origin[key].data, key, "the rule set",
+                           required=key == "disclaimer") if key in values else ""
+             for key in ("description", "disclaimer")}
     sources = read_sources(merged, out)
     regions, default_region = read_regions(merged, sources, out)
     allowed = placeholders(regions)
@@ -53,17 +66,6 @@ def build(docs: list[Doc], sha256: str, *,
     tables = read_tables(merged, facts, sources, allowed, report.topics, out)
     invariants = read_invariants(merged, facts, tables, regions, sources, out)
     tests = read_cases(merged, questions, facts, out)
-    values = merged.values
-    name = out.text(merged.origin["name"], merged.origin["name"].data, "name", "the rule set") \
-        if "name" in values else ""
-    version = values.get("version")
-    if "version" in values and not isinstance(version, str):
-        doc = merged.origin["version"]
-        out.at_value(doc, doc.data, "version",
-                     f"`version` must be text; quote it, as in version: \"{version}\"")
-    texts = {key: out.text(merged.origin[key], merged.origin[key].data, key, "the rule set",
-                           required=key == "disclaimer") if key in values else ""
-             for key in ("description", "disclaimer")}
     if out.problems or not docs or any(not merged.has(k) for k in ("name", "levels")):
         return None, out.problems or [Problem(docs[0].path if docs else "rules", 1, 1,
                                               "the rule set is incomplete")]

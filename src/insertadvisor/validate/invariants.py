@@ -59,8 +59,11 @@ def read_invariants(merged: Merged, facts: Facts, tables: dict[str, Table],
         if "except" in raw and form != "monotone":
             out.at_key(doc, raw, "except", "`except` goes with `monotone`")
         if form == "expect":
-            made.expect = grammar.parse(raw["expect"], value_pos(raw, "expect"), known)
-            new = [made] if made.expect is not None else []
+            expect = grammar.parse(raw["expect"], value_pos(raw, "expect"), known)
+            new = []
+            if expect is not None:
+                made.expect = expect
+                new = [made]
         elif form == "alone":
             new = _alone(doc, raw, made, facts, out)
         elif form == "monotone":

@@ -149,7 +149,7 @@ def answer_facts(questions: tuple[Question, ...]) -> dict[str, FactType]:
 def read_interview(merged: Merged, questions: dict[str, tuple[Question, ...]],
                    derived: dict[str, tuple[Rule, ...]], facts: dict[str, dict[str, FactType]],
                    allowed: frozenset[str], out: Reporter) -> dict[str, tuple[Step, ...]]:
-    result: dict[str, tuple[Step, ...]] = {stage: () for stage in STAGES}
+    result: dict[str, tuple[Step, ...]] = dict.fromkeys(STAGES, ())
     doc = merged.origin.get("interview")
     if doc is None:
         return result
@@ -195,7 +195,7 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
                 out.at_value(doc, entry, kind, f"`{name}` is not a {stage} question (sets are "
                              f"asked by item or gate){did_you_mean(name, known)}")
                 continue
-            owner, items = name, ()
+            owner, items = name, tuple[str, ...]()
         else:
             items = (name,) if kind == "item" else _gate_items(doc, entry, item_of, out)
             if not items or any(i not in item_of for i in items):

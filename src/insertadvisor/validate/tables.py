@@ -180,6 +180,10 @@ def _table(entry: Entry, step: TableStep, facts: Facts, sources: Sources,
     stages = tuple(s for s, d in STAGES.items() if tid in d.tables)
     rules: list[Rule] = []
     priorities: dict[int, str] = {}
+    for stage in stages:  # every id named, even a broken rule's: no follow-on "unknown id"
+        facts.stage_rules[stage, tid] = [
+            r["id"] for r in raw_rules if isinstance(r, dict) and isinstance(r.get("id"), str)
+            and (not isinstance(r.get("stages"), list) or stage in r["stages"])]
     for rule_raw, rule_pos in located(raw_rules):
         rule = _rule(doc, rule_raw, rule_pos, step, policy, stages, priorities, facts,
                      sources, allowed, topics, out)
@@ -191,8 +195,6 @@ def _table(entry: Entry, step: TableStep, facts: Facts, sources: Sources,
                                                  "`otherwise` rule")
     if policy != "collect":
         rules.sort(key=lambda r: (r.when == ("otherwise",), r.priority or 0))
-    for stage in stages:
-        facts.stage_rules[stage, tid] = [r.id for r in rules if not r.stages or stage in r.stages]
     return Table(tid, policy, tuple(rules), doc.display, where[0])
 
 
@@ -222,9 +224,10 @@ def _rule(doc: Doc, raw: Any, where: tuple[int, int], step: TableStep, policy: s
     wording = facts.wording(runs_in)
     then = _outputs(doc, raw, step, allowed | wording, topics, out)
     cited = citation(doc, raw, f"rule `{rid}`", sources, out)
-    if None in whens or then is None or not rid:
+    when = whens[0]
+    if when is None or None in whens or then is None or not rid:
         return None
-    return Rule(rid, tid, whens[0], then, cited.parts, doc.display, where[0], priority,
+    return Rule(rid, tid, when, then, cited.parts, doc.display, where[0], priority,
                 out.text(doc, raw, "description", rid, required=False), cited.evidence,
                 cited.judgement, cited.cites, stages)
 
