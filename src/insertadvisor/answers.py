@@ -42,10 +42,11 @@ def _parse_choice(question: Question, raw: Any, label: str) -> str:
     value = raw.strip().lower()
     if value in UNKNOWN_WORDS and "unknown" in question.values:
         return "unknown"
-    if value not in question.values:
+    by_word = {v.lower(): v for v in question.values}  # values are matched whatever the case
+    if value not in by_word:
         raise AnswerError(f"{_prefix(label)}{_show(raw)} is not one of "
                           f"{', '.join(question.values)}{did_you_mean(value, question.values)}")
-    return value
+    return by_word[value]
 
 
 def _parse_number(question: Question, raw: Any, label: str) -> int | float | None:

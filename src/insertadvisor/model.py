@@ -245,7 +245,7 @@ class Ruleset:
 
     __slots__ = ("default_region", "derived", "description", "disclaimer", "insert_labels",
                  "interview", "invariants", "levels", "name", "questions", "rank", "regions",
-                 "report", "sha256", "stage_tables", "tables", "tests", "version")
+                 "report", "sha256", "stage_tables", "tables", "tests", "version", "words")
 
     def __init__(self, name: str, version: str, sha256: str, description: str,
                  disclaimer: str, levels: tuple[Level, ...], insert_labels: dict[str, str],
@@ -253,7 +253,7 @@ class Ruleset:
                  interview: dict[str, tuple[Step, ...]], derived: dict[str, tuple[Rule, ...]],
                  tables: dict[str, Table], invariants: tuple[Invariant, ...],
                  tests: dict[str, list[dict[str, Any]]], regions: dict[str, Region],
-                 default_region: str, report: Report) -> None:
+                 default_region: str, report: Report, words: dict[str, Any]) -> None:
         self.name = name
         self.version = version
         self.sha256 = sha256
@@ -270,6 +270,7 @@ class Ruleset:
         self.regions = regions
         self.default_region = default_region
         self.report = report
+        self.words = words  # what a person may type: units, "not sure" (natural.py)
         self.rank = {level.id: i for i, level in enumerate(levels)}  # 0 is most urgent
         self.stage_tables = {stage: {tid: t.for_stage(stage) for tid, t in tables.items()}
                              for stage in questions}
@@ -325,7 +326,7 @@ class Ruleset:
 
 
 _SCALARS = ("name", "version", "sha256", "description", "disclaimer", "insert_labels",
-            "tests", "default_region")
+            "tests", "default_region", "words")
 
 
 def _fields(record: Any) -> dict[str, Any]:

@@ -162,20 +162,16 @@ class Interview:
         return facts
 
     def _wanted(self, step: Step, answers: dict[str, Any], answered: set[str]) -> bool:
-        if step.kind == "question" and step.id in answers:
+        if step.items and all(i in answered for i in step.items):
             return False
-        if step.kind != "question" and all(i in answered for i in step.items):
+        if not step.items and step.id in answers:
             return False
-        if step.ask_when is None:
-            return True
-        from insertadvisor.conditions import evaluate
-
-        return evaluate(step.ask_when, self.facts(answers))
+        return step.ask_when is None or _holds(step.ask_when, self.facts(answers))
 
     def _ask(self, step: Step, answers: dict[str, Any], answered: set[str]) -> bool:
         """Ask one step; False when the person chose to stop."""
         asker = self.asker
-        if step.kind == "question":
+        if step.kind == "question" and not step.items:
             question = self.questions[step.id]
             optional = not question.required
             ask = asker.choice if question.type == "choice" else asker.number
@@ -186,7 +182,7 @@ class Interview:
             return True
         chosen: list[str] = answers[step.question]
         open_items = [self.items[i] for i in step.items if i not in answered]
-        direct = step.kind == "item" or (step.direct_when is not None and _holds(
+        direct = step.kind != "gate" or (step.direct_when is not None and _holds(
             step.direct_when, self.facts(answers)))
         if not direct:
             asker.say(self.say(step.prompt), "bold")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # The report's sections, in the order a person should read them.
 SECTIONS = ("main", "referrals", "insert", "actions", "self_care", "safety_net", "evidence",
             "why", "not_fired", "answers", "provenance")
-TOPIC_SECTIONS = ("insert", "self_care", "safety_net", "evidence")  # where advice may go
+TOPIC_SECTIONS = ("main", "insert", "self_care", "safety_net", "evidence")  # advice may go
 # What report.headings must word: every section's heading, a second heading for lower
 # referrals after an emergency, and the words the report adds.
 HEADINGS = (*SECTIONS, "referrals_after_emergency", "features", "stop_wearing", "yes", "no",
@@ -103,7 +103,7 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
                              if a["rule"] not in {r["rule"] for r in result["referrals"]}]
     for advice in result["advice"]:
         section = ruleset.report.topics.get(advice["topic"], "self_care")
-        parts[section].append(Entry(advice["text"]))
+        parts[section].append(Entry(advice["text"]))  # in `main`: after the referrals
     if explain:
         parts["why"] = [Entry(f"{r['because']}. Source: {r['source']}",
                               f"{r['id']} ({r['file']}:{r['line']})")

@@ -16,7 +16,7 @@ from insertadvisor.model import Ruleset
 from insertadvisor.validate.cases import read_cases
 from insertadvisor.validate.files import merge
 from insertadvisor.validate.invariants import read_invariants
-from insertadvisor.validate.questions import read_interview, read_questions
+from insertadvisor.validate.questions import read_interview, read_questions, read_words
 from insertadvisor.validate.reporter import Doc, Reporter
 from insertadvisor.validate.tables import Facts, read_derived, read_tables
 from insertadvisor.validate.wording import (
@@ -58,6 +58,7 @@ def build(docs: list[Doc], sha256: str, *,
     insert_labels = read_insert_labels(merged, allowed, out)
     report = read_report(merged, allowed, out)
     questions = read_questions(merged, allowed, regions, default_region, out)
+    words = read_words(merged, questions, out)
     facts = Facts(questions)
     derived = read_derived(merged, facts, sources, out)
     interview = read_interview(merged, questions, derived,
@@ -74,7 +75,7 @@ def build(docs: list[Doc], sha256: str, *,
         disclaimer=texts["disclaimer"], levels=levels, insert_labels=insert_labels,
         questions=questions, interview=interview, derived=derived, tables=tables,
         invariants=tuple(invariants), tests=tests, regions=regions,
-        default_region=default_region, report=report)
+        default_region=default_region, report=report, words=words)
     return ruleset, []
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from insertadvisor.rules_io.located import located
 from insertadvisor.validate.reporter import Doc, Reporter
 
+# The words a person may type at a prompt (units.yaml, read by insertadvisor.natural).
+WORD_KEYS = ("units", "fillers", "unsure", "help")
 TOP_KEYS = ("name", "version", "description", "disclaimer", "levels", "insert_labels",
             "report", "sources", "regions", "default_region", "questions", "interview",
-            "derived", "tables", "invariants", "tests")
+            "derived", "tables", "invariants", "tests", *WORD_KEYS)
 REQUIRED_TOP = ("name", "version", "disclaimer", "levels", "insert_labels", "report",
                 "sources", "regions", "default_region", "questions", "interview", "tables")
 LIST_KEYS = ("sources", "regions", "questions", "derived", "tables", "invariants")

@@ -137,6 +137,31 @@ def _items(doc: Doc, raw: Any, qid: str, allowed: frozenset[str], out: Reporter)
     return items
 
 
+def read_words(merged: Merged, questions: dict[str, tuple[Question, ...]],
+               out: Reporter) -> dict[str, Any]:
+    """The words a person may type (units, "not sure", "help"), checked as the prompts
+    read them; every question's unit must be one of them, when there are any."""
+    from insertadvisor.natural import load_units
+    from insertadvisor.rules_io.located import plain
+    from insertadvisor.validate.files import WORD_KEYS
+
+    given = {key: plain(merged.values[key]) for key in WORD_KEYS if key in merged.values}
+    if not given:
+        return {}
+    doc = merged.origin[next(iter(given))]
+    try:
+        units = load_units(given)
+    except ValueError as exc:
+        out.problem(doc, (1, 1), str(exc))
+        return {}
+    for stage_questions in questions.values():
+        for q in stage_questions:
+            if q.unit and q.unit not in units.groups:
+                out.problem(doc, (1, 1), f"question `{q.id}` is in {q.unit}, which `units` "
+                                         f"does not define; units are {', '.join(units.groups)}")
+    return given
+
+
 def answer_facts(questions: tuple[Question, ...]) -> dict[str, FactType]:
     """What conditions may test about a stage's answers."""
     kinds = {"choice": "choice", "number": "number", "integer": "number", "set": "set"}
@@ -190,12 +215,12 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
             if node is not None:
                 _asked_before(doc, entry, key, node, asked, derived, item_of, out)
         if kind == "question":
-            if name not in by_id or by_id[name].type == "set":
-                known = [q.id for q in questions if q.type != "set"]
-                out.at_value(doc, entry, kind, f"`{name}` is not a {stage} question (sets are "
-                             f"asked by item or gate){did_you_mean(name, known)}")
+            if name not in by_id:
+                out.at_value(doc, entry, kind, f"`{name}` is not a {stage} question"
+                             f"{did_you_mean(name, by_id)}")
                 continue
-            owner, items = name, tuple[str, ...]()
+            # a set question as one step: each of its items, one by one
+            owner, items = name, by_id[name].choices if by_id[name].type == "set" else ()
         else:
             items = (name,) if kind == "item" else _gate_items(doc, entry, item_of, out)
             if not items or any(i not in item_of for i in items):
@@ -208,7 +233,7 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
         if kind == "gate" and not prompt:
             out.problem(doc, where, f"gate `{name}` needs a `prompt`: the lead-in question")
         check_text(doc, entry, "prompt", prompt, allowed, out)
-        for asked_id in (items or (name,)):
+        for asked_id in items or (name,):
             if asked_id in asked:
                 out.problem(doc, where, f"`{asked_id}` is already asked at line "
                                         f"{asked[asked_id][0]}")

@@ -25,7 +25,8 @@ class Facts:
     answers, then derived facts, then what each step of the pipeline adds."""
 
     def __init__(self, questions: dict[str, tuple[Question, ...]]) -> None:
-        self.stage = {stage: answer_facts(questions[stage]) for stage in STAGES}
+        self.answers = {stage: answer_facts(questions[stage]) for stage in STAGES}
+        self.stage = {stage: dict(known) for stage, known in self.answers.items()}
         self.derived: dict[str, set[str]] = {stage: set() for stage in STAGES}
         self.stage_rules: dict[tuple[str, str], list[str]] = {}
 
@@ -92,7 +93,7 @@ def read_derived(merged: Merged, facts: Facts, sources: Sources,
         if rid:
             out.ids.setdefault(rid, (doc.path, *value_pos(raw, "id")))
             seen.add(rid)
-        if rid in RESERVED or rid in facts.stage["assess"] or rid in facts.stage["checkin"]:
+        if rid in RESERVED or any(rid in facts.answers[s] for s in stages):
             out.at_value(doc, raw, "id", f"`{rid}` is already a fact; give the derived fact "
                                          "another id")
             continue
