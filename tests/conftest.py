@@ -24,7 +24,6 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Ruleset
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 CORE_FLAGS = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "unknown",
               "--pain-weeks", "3"]
 

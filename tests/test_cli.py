@@ -1,4 +1,4 @@
-"""The command-line contract of design.md: exit codes, stdout purity, --version, -m."""
+"""The command-line contract: exit codes, stdout purity, --version, -m."""
 
 from __future__ import annotations
 
@@ -231,3 +231,30 @@ def test_first_question_is_asked_before_typer_is_imported() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=False)
     assert (done.returncode, done.stdout) == (130, "[]\n"), done.stderr
+
+
+MINIMAL_RULES = str(__import__("pathlib").Path(__file__).resolve().parent / "rulesets" /
+                    "minimal")
+
+
+def test_flags_come_from_the_chosen_rule_set() -> None:
+    """An answer the chosen rule set does not ask is an error, by flag, file or record."""
+    by_flag = run_cli(["assess", "--rules", MINIMAL_RULES, "--arch", "flat",
+                       "--pain-weeks", "3", "--overpronation", "yes", "--no-input"])
+    assert by_flag.status == 2
+    assert "--overpronation" in by_flag.stderr and "Traceback" not in by_flag.stderr
+    by_file = run_cli(["assess", "--rules", MINIMAL_RULES, "--answers", "-", "--no-input"],
+                      '{"arch": "flat", "pain_weeks": 3, "overpronation": "yes"}')
+    assert by_file.status == 2 and "unknown key 'overpronation'" in by_file.stderr
+    by_record = run_cli(["batch", "--rules", MINIMAL_RULES],
+                        '{"arch": "flat", "pain_weeks": 3, "overpronation": "yes"}\n')
+    assert by_record.status == 2 and "unknown key 'overpronation'" in by_record.stdout
+    own = run_cli(["assess", "--rules", MINIMAL_RULES, "--arch", "flat", "--pain-weeks", "3",
+                   "--symptom", "numb", "--no-input", "--json"])
+    assert own.status == 0, own.stderr  # the rule set's own questions have their flags
+    assert json.loads(own.stdout)["answers"]["symptoms"] == ["numb"]
+
+
+def test_help_names_the_required_flags_of_the_chosen_rule_set() -> None:
+    text = " ".join(run_installed(["assess", "--rules", MINIMAL_RULES, "--help"]).stdout.split())
+    assert "otherwise --arch and --pain-weeks are needed" in text

@@ -18,13 +18,13 @@ from insertadvisor.loading import packaged_rules_dir
 from insertadvisor.model import Ruleset
 from insertadvisor.schema import KINDS, schema
 
-from .conftest import SHARED, run_cli, run_installed
+from .conftest import run_cli, run_installed
 
 Validator = jsonschema.Draft202012Validator
 
 
 def _case_answers(stage: str) -> list[Any]:
-    sources = [packaged_rules_dir() / "tests.yaml", SHARED / "examples" / "cases.yaml"]
+    sources = [packaged_rules_dir() / "tests.yaml"]
     params = []
     for source in sources:
         if not source.exists():

@@ -1,4 +1,4 @@
-"""The results of design.md's JSON contract, built from a run of the pipeline.
+"""The results (the JSON contract, schema version "1"), built from a run of the pipeline.
 
 Every text is worded for the person's region when the result is built: placeholders
 such as `{gp}` take the region's words, and `{pain_duration}` the wording the rules chose.

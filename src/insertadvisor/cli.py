@@ -2,7 +2,7 @@
 
 Thin on purpose: the Typer app (insertadvisor.app) parses the options, the flows collect
 answers and hand them to the core, and every error the project raises becomes one line on
-stderr with the exit code of design.md.
+stderr with its documented exit code (README.md, docs/cli.md).
 """
 
 from __future__ import annotations

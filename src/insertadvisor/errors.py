@@ -9,7 +9,7 @@ from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
-    """The exit codes of design.md (a contract)."""
+    """The exit codes: a contract with scripts (README.md, docs/cli.md)."""
 
     OK = 0
     INTERNAL_ERROR = 1

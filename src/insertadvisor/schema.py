@@ -5,7 +5,7 @@ rule set's questions (the same definitions the flags, prompts and loaders use); 
 result's shape follows assessment.py, its levels come from the rule set and its insert
 types from model.INSERT_TYPES. Pure: no I/O.
 
-Objects of the results allow extra properties, because design.md lets schema version 1
+Objects of the results allow extra properties, because schema version 1 may
 gain fields; every field that exists today is required. The answers object is closed:
 unknown keys are rejected, as the answers file and batch loaders reject them.
 """

@@ -25,9 +25,10 @@ EVIDENCE = ("guidance", "judgement")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _URL = re.compile(r"https?://\S+")
-# Not sources: the policy document itself, the design notes, and the consumer article the
-# product grew from (invariant 16 of the policy).
-_NOT_SOURCES = re.compile(r"clinical-policy\.md|design\.md|source article", re.IGNORECASE)
+# Not sources: the project's own policy and design documents, and the consumer article the
+# product grew from (the policy's invariant 16). Written as patterns, not as the names.
+_NOT_SOURCES = re.compile(r"clinical[-_ ]policy[.]md|design[.]md|source\s+article",
+                          re.IGNORECASE)
 
 
 class Sources:
