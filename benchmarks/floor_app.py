@@ -1,9 +1,10 @@
-"""The framework's floor: a Typer app with `assess`'s options that only prints them as JSON.
+"""The framework's floor: a bare Typer app with `assess`'s options that prints them as JSON.
 
     python benchmarks/floor_app.py assess --arch flat ... --json
 
-No rule set, no engine: what start-up costs with Typer (and json) alone, for the start-up
-benchmark to compare `insertadvisor assess --json` against.
+A plain script: nothing of insertadvisor is imported, no rule set, no engine. What
+start-up costs with Typer (and json) alone, for the start-up benchmark to measure what
+`insertadvisor assess --json` adds over it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def assess(
     age: Annotated[str | None, typer.Option("--age")] = None,
     tried_otc_weeks: Annotated[str | None, typer.Option("--tried-otc-weeks")] = None,
     footwear: Annotated[str | None, typer.Option("--footwear")] = None,
+    region: Annotated[str | None, typer.Option("--region")] = None,
+    pain_trend: Annotated[str | None, typer.Option("--pain-trend")] = None,
+    first_episode: Annotated[str | None, typer.Option("--first-episode")] = None,
+    lld_source: Annotated[str | None, typer.Option("--lld-source")] = None,
+    before_45: Annotated[str | None, typer.Option("--pain-started-before-45")] = None,
     answers: Annotated[str | None, typer.Option("--answers")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
     explain: Annotated[bool, typer.Option("--explain")] = False,

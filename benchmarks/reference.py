@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The rule set this reference was written for (its sha256): check_reference compares the
+# two only on these rules, so a clinician's edit of rules/ never breaks a benchmark.
+WRITTEN_FOR = "policy version 1, before fired rules were listed in table order"  # rewritten for v2
+
 EMERGENCY = (
     ("saddle_numbness", "emergency-saddle-numbness"),
     ("bladder_bowel_change", "emergency-bladder-bowel"),
@@ -181,6 +185,7 @@ def assess_by_hand(answers: dict[str, Any], texts: Texts) -> dict[str, Any]:  # 
     if gets_insert:
         features.append(("feature-fit", f"insert = {insert} {INSERT_IS}"))
     fired += features
+    fired.append(("duration-any", "applies to everyone"))  # the wording of {pain_duration}
 
     # Advice, in the order written.
     advice = []
@@ -226,6 +231,7 @@ def assess_by_hand(answers: dict[str, Any], texts: Texts) -> dict[str, Any]:  # 
         "kind": "assessment",
         "triage": triage,
         "triage_message": texts.message[triage],
+        "region": "other",
         "insert": {
             "type": insert,
             "label": texts.insert_labels[insert],

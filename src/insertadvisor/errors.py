@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -30,14 +29,25 @@ class InputError(InsertAdvisorError):
     exit_status = ExitStatus.BAD_INPUT
 
 
-@dataclass(frozen=True, slots=True)
 class Problem:
     """One problem in a rule set, located as `file:line:column`."""
 
-    file: str
-    line: int
-    column: int
-    message: str
+    __slots__ = ("column", "file", "line", "message")
+
+    def __init__(self, file: str, line: int, column: int, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.file!r}, {self.line}, {self.column}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:  # problems are compared in tests and deduped
+        return isinstance(other, Problem) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

@@ -3,7 +3,7 @@
 What a person types at a prompt becomes the canonical text that `answers.parse_answer`
 then validates, so parse_answer stays the one validator: this module converts, it never
 judges a range or a type. The words (units, fillers, "not sure", "help") are data,
-rules-v2/units.yaml, read by `load_units` from the mapping a YAML or JSON loader gives.
+rules/units.yaml, read by `load_units` from the mapping a YAML or JSON loader gives.
 
 A prompt uses it in this order:
 
@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -48,46 +47,66 @@ _MAX_DIGITS = 40  # longer numbers are left to parse_answer (and str() of huge i
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
-@dataclass(frozen=True)
 class Unit:
     """One unit of a group: `factor` canonical units make one of it (1 cm = 10 mm)."""
 
-    key: str
-    factor: Fraction
-    names: tuple[str, str]  # singular, plural: as written in the data, for the echo
-    words: tuple[str, ...]  # normalised: what may follow a number
+    __slots__ = ("factor", "key", "names", "words")
+
+    def __init__(self, key: str, factor: Fraction, names: tuple[str, str],
+                 words: tuple[str, ...]) -> None:
+        self.key = key
+        self.factor = factor
+        self.names = names  # singular, plural: as written in the data, for the echo
+        self.words = words  # normalised: what may follow a number
 
     def name(self, value: Fraction) -> str:
         """The singular name for exactly 1 (or -1), the plural otherwise."""
         return self.names[0] if abs(value) == 1 else self.names[1]
 
 
-@dataclass(frozen=True)
 class UnitGroup:
     """The units one question's `unit` accepts; `canonical` (factor 1) records the value."""
 
-    canonical: Unit
-    units: Mapping[str, Unit]  # by key, in the data's order
-    by_word: Mapping[str, Unit]  # normalised word -> unit
+    __slots__ = ("by_word", "canonical", "units")
+
+    def __init__(self, canonical: Unit, units: Mapping[str, Unit],
+                 by_word: Mapping[str, Unit]) -> None:
+        self.canonical = canonical
+        self.units = units  # by key, in the data's order
+        self.by_word = by_word  # normalised word -> unit
 
 
-@dataclass(frozen=True)
 class Units:
     """The loaded units.yaml: unit groups by canonical unit, and the reply words."""
 
-    groups: Mapping[str, UnitGroup]
-    fillers: tuple[str, ...]  # normalised, longest first
-    unsure: frozenset[str]
-    help: frozenset[str]
+    __slots__ = ("fillers", "groups", "help", "unsure")
+
+    def __init__(self, groups: Mapping[str, UnitGroup], fillers: tuple[str, ...],
+                 unsure: frozenset[str], help: frozenset[str]) -> None:
+        self.groups = groups
+        self.fillers = fillers  # normalised, longest first
+        self.unsure = unsure
+        self.help = help
 
 
-@dataclass(frozen=True)
 class Quantity:
     """A number read from natural text, in the question's canonical unit."""
 
-    value: Fraction  # the recorded value, exact
-    text: str  # the same as canonical decimal text for parse_answer: "13", "8.5", "-2"
-    echo: str  # "3 months = 13 weeks"; "" when nothing was converted
+    __slots__ = ("echo", "text", "value")
+
+    def __init__(self, value: Fraction, text: str, echo: str) -> None:
+        self.value = value  # the recorded value, exact
+        self.text = text  # the same as canonical decimal text for parse_answer: "13", "8.5"
+        self.echo = echo  # "3 months = 13 weeks"; "" when nothing was converted
+
+    def __eq__(self, other: object) -> bool:  # a value: equal when all three are
+        return isinstance(other, Quantity) and \
+            (self.value, self.text, self.echo) == (other.value, other.text, other.echo)
+
+    __hash__ = None  # type: ignore[assignment]  # compared, never a key
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.value!r}, {self.text!r}, {self.echo!r})"
 
 
 def load_units(data: Mapping[str, Any]) -> Units:
