@@ -27,7 +27,7 @@ class Prover:
         self.stage = stage
         self.vars = build_vars(ruleset, stage)
         self.ev = Evaluator(self.vars)
-        self.walk = Walk(ruleset, stage, self.ev)
+        self.walk = Walk(ruleset, stage, self.ev, self.vars)
         self.questions = ruleset.questions[stage]
         self.nodes = 0
         self.checks = Checks(ruleset, stage, self.ev, self.walk, self.twin)
@@ -73,7 +73,7 @@ class Prover:
         else:
             lack[fact], have[fact] = lack[fact] | {item}, have[fact] - {item}
         made = State(values, have, lack)
-        self.walk.run(made)
+        self.walk.run(made, state)
         state.variants[key] = [made]
         return made
 
@@ -90,9 +90,13 @@ class Prover:
 
     # ---- the search
 
-    def search(self, state: State, checks: list[Check]) -> None:
+    def search(self, state: State, checks: list[Check], parent: State | None = None) -> None:
         self.nodes += 1
-        self.walk.run(state)
+        self.walk.run(state, parent)
+        self._below(state, checks)
+
+    def _below(self, state: State, checks: list[Check]) -> None:
+        """Settle `checks` for every answer set below a node whose facts are computed."""
         open_checks: list[Check] = []
         branch: Var | None = None
         for check in checks:
@@ -112,8 +116,13 @@ class Prover:
             branch = next((v for v in self.vars if not self._assigned(state, v)), None)
             if branch is None:  # every answer chosen: the engine's verdict stands
                 return
-        for value in branch.domain:
-            self.search(self.assign(state, branch, value), open_checks)
+        for index, value in enumerate(branch.domain):
+            child = state.children.get((branch.name, index))
+            if child is None:  # a node another check's search has not walked yet
+                child = state.children[branch.name, index] = self.assign(state, branch, value)
+                self.nodes += 1
+                self.walk.run(child, state)
+            self._below(child, open_checks)
 
     def _split(self, check: Check, state: State) -> str | None:
         """Settle an undecided check by cases over the values the intermediate facts may
@@ -137,7 +146,7 @@ class Prover:
                 continue
             for value in current.values[fact]:
                 case = current.pin(fact, value)
-                self.walk.run(case, self.walk.producer(fact))
+                self.walk.run(case, current)
                 if not case.impossible:
                     todo.append(case)
         state.variants[facts] = out
@@ -165,9 +174,19 @@ class Prover:
 
     def prove(self) -> tuple[StageReport, list[Finding]]:
         checks = self.checks.all()
-        self.search(self.initial(), checks)
-        findings = [self._finding(c) for c in checks
-                    if (c.done if c.kind != "witness" else not c.done)]
+        # One search per check: each branches only on what it depends on. (One search for
+        # all of them would branch on every answer any of them reads, everywhere.) The
+        # root, and the case splits made at it, are shared.
+        root = self.initial()
+        self.nodes += 1
+        self.walk.run(root)
+        for check in checks:
+            self._below(root, [check])
+        failed: dict[tuple[str, str], Check] = {}  # one finding per invariant, not per part
+        for c in checks:
+            if c.done if c.kind != "witness" else not c.done:
+                failed.setdefault((c.kind, c.subject), c)
+        findings = [self._finding(c) for c in failed.values()]
         partition = {v.name: len(v.domain) for v in self.vars}
         points = {v.fact: list(v.domain) for v in self.vars if v.kind == "value"}
         classes: dict[str, list[list[str]]] = {}

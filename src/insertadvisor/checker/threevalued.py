@@ -8,7 +8,7 @@ runs. Undecided values carry the variable to choose next (the "blame").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from insertadvisor.checker.partition import Var
@@ -21,8 +21,8 @@ from insertadvisor.pipeline import GAP, STAGES, Fired
 class State:
     """What is known at a node of the search: the values every fact may still take."""
 
-    __slots__ = ("absent", "blame", "fired", "impossible", "pinned", "present", "values",
-                 "variants")
+    __slots__ = ("absent", "blame", "children", "fired", "impossible", "lazy", "pinned",
+                 "present", "values", "variants", "why")
 
     def __init__(self, values: dict[str, tuple[Any, ...]], present: dict[str, frozenset[str]],
                  absent: dict[str, frozenset[str]], blame: dict[str, Var | None] | None = None,
@@ -34,154 +34,333 @@ class State:
         self.blame: dict[str, Var | None] = blame or {}  # undecided fact -> a var to choose
         self.fired: dict[str, list[Status]] = fired or {}  # table -> each rule's status
         self.pinned: dict[str, Any] = pinned or {}  # added facts fixed by a case split
+        self.why: dict[str, Var | None] = {}  # undecided rule id -> a var that decides it
+        # undecided added fact -> the undecided rules that could change it; its blame is
+        # worked out from them only if a condition asks (most nodes never do)
+        self.lazy: dict[str, list[Rule]] = {}
+        self.children: dict[tuple[str, int], State] = {}  # (var, value index) -> walked child
         self.impossible = False  # a pinned value the rules cannot produce here
         self.variants: dict[tuple[str, ...], list[State]] = {}  # case splits, by facts
 
     def pin(self, fact: str, value: Any) -> State:
         """This node with one more added fact fixed to one of its possible values (what
         the pipeline computed before that fact is kept)."""
-        return State(dict(self.values), dict(self.present), dict(self.absent),
+        made = State(dict(self.values), dict(self.present), dict(self.absent),
                      dict(self.blame), dict(self.fired), {**self.pinned, fact: value})
+        made.lazy = dict(self.lazy)
+        return made
+
+
+Judge = Callable[["State"], tuple[Tri, Var | None]]
 
 
 class Evaluator:
-    """Evaluates conditions against a State; remembers the results of leaves."""
+    """Evaluates conditions against a State, each compiled once into a closure (as the
+    engine compiles its tests); leaves remember their results per set of possible values.
+
+    The value of a leaf is the engine's own compiled test applied to each value its fact
+    may take, so the two always agree."""
 
     def __init__(self, variables: list[Var]) -> None:
         self.var_of_value = {v.fact: v for v in variables if v.kind == "value"}
         self.set_vars = [v for v in variables if v.kind == "set"]
-        self.memo: dict[tuple[Any, ...], Tri] = {}
-        self.tests: dict[Node, Callable[[Mapping[str, Any]], bool]] = {}
+        self.compiled: dict[int, tuple[Node, Judge]] = {}  # id(node) -> (node, its judge)
+
+    def blame_of(self, state: State, fact: str) -> Var | None:
+        """A variable that would decide an undecided added fact."""
+        if fact in state.blame:
+            return state.blame[fact]
+        why = self.first_open(state, state.lazy.get(fact, ()))
+        state.blame[fact] = why
+        return why
+
+    def first_open(self, state: State, rules: list[Rule] | tuple[()]) -> Var | None:
+        """A variable that would decide one of these rules (chosen afresh: what was best at
+        an ancestor may not be best here)."""
+        for rule in rules:
+            if rule.when == ("otherwise",):
+                continue
+            value, why = self.eval(rule.when, state)
+            if value is None and why is not None:
+                return why
+        return None
 
     def eval(self, node: Node, state: State) -> tuple[Tri, Var | None]:
         """(value, a variable to choose next when the value is not yet known)."""
+        found = self.compiled.get(id(node))
+        if found is None or found[0] is not node:
+            found = self.compiled[id(node)] = (node, self._compile(node))
+        return found[1](state)
+
+    def _compile(self, node: Node) -> Judge:
         op = node[0]
         if op in ("all", "any"):
-            stop = op == "any"  # the value that decides: true for any, false for all
-            blame: Var | None = None
-            unknown = False
-            for child in node[1]:
-                value, why = self.eval(child, state)
-                if value is stop:
-                    return stop, None
-                if value is None:
-                    unknown = True
-                    blame = blame or why
-            return (None, blame) if unknown else (not stop, None)
+            return _combine(op == "any", tuple(self._compile(n) for n in node[1]))
         if op == "not":
-            value, why = self.eval(node[1], state)
-            return (None if value is None else not value), why
+            inner = self._compile(node[1])
+
+            def negate(state: State) -> tuple[Tri, Var | None]:
+                value, why = inner(state)
+                return (None if value is None else not value), why
+
+            return negate
         if op in ("always", "otherwise"):
-            return True, None
-        return self._leaf(node, state)
-
-    def _leaf(self, node: Node, state: State) -> tuple[Tri, Var | None]:
-        op, fact, arg = node
+            return lambda state: (True, None)
         if op in SET_OPS:
-            return self._set_leaf(op, fact, arg, state)
-        possible = state.values[fact]
-        key = (node, possible)
-        if key in self.memo:
-            value = self.memo[key]
-        else:
-            test = self.tests.get(node)
-            if test is None:  # the engine's own test, so the two always agree
-                test = self.tests[node] = compile_node(node)
-            results = {test({fact: v}) for v in possible if v is not GAP}
-            value = True if results <= {True} else False if results == {False} else None
-            self.memo[key] = value
-        if value is not None:
-            return value, None
-        return None, self.var_of_value.get(fact) or state.blame.get(fact)
+            return self._set_leaf(op, node[1], node[2])
+        return self._value_leaf(node)
 
-    def _set_leaf(self, op: str, fact: str, arg: Any, state: State) -> tuple[Tri, Var | None]:
+    def _value_leaf(self, node: Node) -> Judge:
+        fact = node[1]
+        test = compile_node(node)
+        memo: dict[tuple[Any, ...], Tri] = {}
+        var = self.var_of_value.get(fact)
+
+        def judge(state: State) -> tuple[Tri, Var | None]:
+            possible = state.values[fact]
+            value = memo.get(possible, _UNSEEN)
+            if value is _UNSEEN:
+                results = {test({fact: v}) for v in possible if v is not GAP}
+                value = memo[possible] = True if results <= {True} else \
+                    False if results == {False} else None
+            if value is not None:
+                return value, None
+            return None, var or self.blame_of(state, fact)
+
+        return judge
+
+    def _set_leaf(self, op: str, fact: str, arg: Any) -> Judge:
         items = frozenset(arg) if isinstance(arg, tuple) else frozenset((arg,))
-        present, absent = state.present[fact], state.absent[fact]
-        if op == "has_all":
-            value: Tri = True if items <= present else False if items & absent else None
-        else:
-            value = True if items & present else False if items <= absent else None
-            if op == "has_none" and value is not None:
-                value = not value
-        if value is not None:
-            return value, None
-        open_items = items - present - absent
-        var = next((v for v in self.set_vars if v.fact == fact and v.items & open_items), None)
-        return None, var or state.blame.get(fact)
+        candidates = [v for v in self.set_vars if v.fact == fact and v.items & items]
+        every, negated = op == "has_all", op == "has_none"
+
+        def judge(state: State) -> tuple[Tri, Var | None]:
+            present, absent = state.present[fact], state.absent[fact]
+            if every:
+                value: Tri = True if items <= present else False if items & absent else None
+            else:
+                value = True if not items.isdisjoint(present) else \
+                    False if items <= absent else None
+                if negated and value is not None:
+                    value = not value
+            if value is not None:
+                return value, None
+            known = present | absent
+            var = next((v for v in candidates if not v.items <= known), None)
+            return None, var or self.blame_of(state, fact)
+
+        return judge
+
+
+_UNSEEN: Any = object()
+
+
+def _combine(stop: bool, parts: tuple[Judge, ...]) -> Judge:
+    """`any` (stop at the first true part) or `all` (stop at the first false part)."""
+
+    def judge(state: State) -> tuple[Tri, Var | None]:
+        blame: Var | None = None
+        unknown = False
+        for part in parts:
+            value, why = part(state)
+            if value is stop:
+                return stop, None
+            if value is None:
+                unknown = True
+                # Choose the undecided part with the fewest answers first: a yes/no item
+                # settles a whole `all` on one branch, where a number of a dozen parts
+                # would multiply the tree before anything is settled.
+                if blame is None or (why is not None and len(why.domain) < len(blame.domain)):
+                    blame = why or blame
+        return (None, blame) if unknown else (not stop, None)
+
+    return judge
 
 
 class Walk:
     """A stage's pipeline over a State: derived facts, then each table and what its step
     adds, as pipeline.run does with known answers.
 
-    Steps are numbered: the derived facts first (one step each), then the tables."""
+    A child node differs from its parent in one answer (or one pinned fact), so `run`
+    with the parent re-evaluates only the rules that read what changed, and what those
+    change in turn: the rest keep their parent's status. This is what keeps a search of
+    thousands of nodes over a hundred rules fast."""
 
-    def __init__(self, ruleset: Ruleset, stage: str, evaluator: Evaluator) -> None:
+    def __init__(self, ruleset: Ruleset, stage: str, evaluator: Evaluator,
+                 variables: list[Var]) -> None:
         self.ruleset = ruleset
         self.stage = STAGES[stage]
         self.ev = evaluator
         self.derived = ruleset.derived[stage]
         self.tables: list[Table] = [ruleset.stage_tables[stage][s.table]
                                     for s in self.stage.steps]
+        self.value_answers = tuple(v.fact for v in variables if v.kind == "value")
+        self.set_answers = tuple(dict.fromkeys(v.fact for v in variables if v.kind == "set"))
+        rules = [*self.derived, *(r for t in self.tables for r in t.regular)]
+        self.reads = {id(r): _reads(r.when) for r in rules}
+        # table -> what a rule reads -> the positions of the rules that read it
+        self.readers: dict[str, dict[tuple[str, Any], list[int]]] = {}
+        for table in self.tables:
+            index: dict[tuple[str, Any], list[int]] = {}
+            for position, rule in enumerate(table.regular):
+                for read in self.reads[id(rule)]:
+                    index.setdefault(read, []).append(position)
+            self.readers[table.id] = index
+        # facts some later step reads: only their changes need following
+        self.read_facts = frozenset(fact for reads in self.reads.values() for fact, _ in reads)
 
-    def run(self, state: State, start: int = 0) -> None:
-        """Compute every fact from step `start` on."""
-        for number, rule in enumerate(self.derived):
-            if number >= start:
-                value, why = self.ev.eval(rule.when, state)
-                self._set(state, rule.id, (True,) if value else (False,) if value is False
-                          else (True, False), why)
-        for number, (step, table) in enumerate(zip(self.stage.steps, self.tables, strict=True),
-                                               len(self.derived)):
-            if number < start:
+    def run(self, state: State, parent: State | None = None) -> None:
+        """Compute every fact the pipeline adds at this node (from its parent's, where
+        given: only what the difference can change is computed again)."""
+        changed = None if parent is None else self._changed(state, parent)
+        if parent is not None:
+            state.why = dict(parent.why)
+        for rule in self.derived:
+            if changed is not None and not (self.reads[id(rule)] & changed) \
+                    and rule.id not in state.pinned and self._fresh(state, parent, rule.id):
+                self._keep(state, parent, rule.id)
                 continue
-            statuses = state.fired.get(table.id) if number == start else None
-            if statuses is None:  # (the table that made a pinned fact is not redone)
-                statuses = self.statuses(table, state)
+            value, why = self.ev.eval(rule.when, state)
+            self._set(state, rule.id, (True,) if value else (False,) if value is False
+                      else (True, False), why)
+            self._note(state, parent, changed, rule.id)
+        for step, table in zip(self.stage.steps, self.tables, strict=True):
+            statuses = self._statuses(table, state, parent, changed)
             state.fired[table.id] = statuses
             for product in step.products:
                 if isinstance(product, Fired):
-                    self._fired(state, product)
+                    self._fired(state, parent, changed, product)
+                    continue
+                if changed is not None and parent is not None \
+                        and all(state.fired[t] is parent.fired[t] for t in product.tables) \
+                        and product.fact not in state.pinned \
+                        and self._fresh(state, parent, product.fact):
+                    self._keep(state, parent, product.fact)
                     continue
                 values, undecided = product.possible(state.fired, self.ruleset)
-                self._set(state, product.fact, values, self.blame(state, undecided))
+                self._set(state, product.fact, values, None, undecided)
+                self._note(state, parent, changed, product.fact)
 
-    def producer(self, fact: str) -> int:
-        """The step of `run` that computes an added fact."""
-        for number, rule in enumerate(self.derived):
-            if rule.id == fact:
-                return number
-        return len(self.derived) + next(i for i, s in enumerate(self.stage.steps)
-                                        if any(p.fact == fact for p in s.products))
+    def _changed(self, state: State, parent: State) -> set[tuple[str, Any]]:
+        """What differs between a node and its parent: answers, items, pinned facts."""
+        out: set[tuple[str, Any]] = set()
+        for fact in self.value_answers:
+            if state.values[fact] != parent.values[fact]:
+                out.add((fact, None))
+        for fact in self.set_answers:
+            now = state.present[fact] | state.absent[fact]
+            before = parent.present[fact] | parent.absent[fact]
+            out.update((fact, item) for item in now ^ before)
+        out.update((fact, None) for fact in state.pinned if fact not in parent.pinned)
+        return out
 
-    def statuses(self, table: Table, state: State) -> list[Status]:
+    @staticmethod
+    def _fresh(state: State, parent: State | None, fact: str) -> bool:
+        """Whether the parent's blame for an undecided fact still names a variable to
+        choose (the answer it named may be the one just chosen)."""
+        why = parent.blame.get(fact) if parent is not None else None
+        return why is None or not _assigned(state, why)
+
+    def _keep(self, state: State, parent: State | None, fact: str) -> None:
+        assert parent is not None
+        state.values[fact] = parent.values[fact]
+        self._keep_blame(state, parent, fact)
+
+    @staticmethod
+    def _keep_blame(state: State, parent: State, fact: str) -> None:
+        if fact in parent.blame:
+            state.blame[fact] = parent.blame[fact]
+        if fact in parent.lazy:
+            state.lazy[fact] = parent.lazy[fact]
+
+    def _note(self, state: State, parent: State | None, changed: set[tuple[str, Any]] | None,
+              fact: str) -> None:
+        if changed is not None and parent is not None and \
+                state.values[fact] != parent.values.get(fact):
+            changed.add((fact, None))
+
+    def _statuses(self, table: Table, state: State, parent: State | None,
+                  changed: set[tuple[str, Any]] | None) -> list[Status]:
         """Each rule of the table with whether its condition holds (for `otherwise`:
-        whether no other rule holds)."""
-        regular = [(rule, self.ev.eval(rule.when, state)[0]) for rule in table.regular]
-        return with_otherwise(table, regular)
+        whether no other rule holds); the parent's list itself when nothing it reads
+        changed."""
+        before = parent.fired.get(table.id) if parent is not None else None
+        if before is None or changed is None:
+            regular = []
+            for rule in table.regular:
+                value, why = self.ev.eval(rule.when, state)
+                regular.append((rule, value))
+                if value is None:
+                    state.why[rule.id] = why
+            return with_otherwise(table, regular)
+        readers = self.readers[table.id]
+        affected = {i for read in changed for i in readers.get(read, ())}
+        if not affected:
+            return before
+        fresh = before[:len(table.regular)]
+        same = True
+        for position in affected:
+            rule, old = fresh[position]
+            value, why = self.ev.eval(rule.when, state)
+            if value is None:
+                state.why[rule.id] = why
+            if value is not old:
+                same = False
+                fresh[position] = (rule, value)
+        return before if same else with_otherwise(table, fresh)
 
     def blame(self, state: State, rules: list[Rule]) -> Var | None:
         """A variable that would decide one of these undecided rules."""
-        for rule in rules:
-            if rule.when == ("otherwise",):
-                continue
-            value, why = self.ev.eval(rule.when, state)
-            if value is None and why is not None:
-                return why
-        return None
+        return self.ev.first_open(state, rules)
 
-    def _set(self, state: State, fact: str, possible: tuple[Any, ...], why: Var | None) -> None:
+    def _set(self, state: State, fact: str, possible: tuple[Any, ...], why: Var | None,
+             undecided: list[Rule] | None = None) -> None:
         if fact in state.pinned:
             if state.pinned[fact] not in possible:
                 state.impossible = True
             possible = (state.pinned[fact],)
         state.values[fact] = possible
+        state.blame.pop(fact, None)
         if len(possible) > 1:
-            state.blame[fact] = why
+            if undecided is None:
+                state.blame[fact] = why
+            else:
+                state.lazy[fact] = undecided
 
-    def _fired(self, state: State, product: Fired) -> None:
+    def _fired(self, state: State, parent: State | None, changed: set[tuple[str, Any]] | None,
+               product: Fired) -> None:
         """A set of fired rules: known present, known absent, the rest undecided."""
+        fact = product.fact
+        if changed is not None and parent is not None and self._fresh(state, parent, fact) and \
+                all(state.fired[t] is parent.fired[t] for t in product.tables):
+            state.present[fact], state.absent[fact] = parent.present[fact], parent.absent[fact]
+            self._keep_blame(state, parent, fact)
+            return
         present, absent, undecided = product.possible_items(state.fired)
-        state.present[product.fact], state.absent[product.fact] = present, absent
+        state.present[fact], state.absent[fact] = present, absent
+        state.blame.pop(fact, None)
         if undecided:
-            state.blame[product.fact] = self.blame(state, undecided)
+            state.lazy[fact] = undecided
+        if changed is not None and parent is not None and fact in self.read_facts:
+            changed.update((fact, i) for i in (present ^ parent.present[fact]) |
+                           (absent ^ parent.absent[fact]))
+
+
+def _assigned(state: State, var: Var) -> bool:
+    if var.kind == "value":
+        return len(state.values[var.fact]) == 1
+    return bool(var.items & (state.present[var.fact] | state.absent[var.fact]))
+
+
+def _reads(node: Node) -> frozenset[tuple[str, Any]]:
+    """What a condition reads: (fact, None) for a value, (fact, item) for a set's items."""
+    from insertadvisor.conditions import leaves
+
+    out: set[tuple[str, Any]] = set()
+    for leaf in leaves(node):
+        if leaf[0] in SET_OPS:
+            items = leaf[2] if isinstance(leaf[2], tuple) else (leaf[2],)
+            out.update((leaf[1], item) for item in items)
+        else:
+            out.add((leaf[1], None))
+    return frozenset(out)
