@@ -4,7 +4,8 @@ Pure and streaming: records are read, assessed and written one at a time, so mem
 stays flat however long the input is. A bad record becomes an error line and the batch
 goes on; the caller learns how many were rejected from the returned `Tally`.
 
-The rule set is loaded once by the caller; per record the work is json.loads, the
+The rule set is loaded once by the caller; per record the work is decoding one JSON line
+(insertadvisor.answers.JSON_DECODER: duplicate keys refused, long numbers exact), the
 answers' validation (`parse_mapping`, the same code as flags and answers files), the
 assessment and one compact json.dumps.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
-from insertadvisor.answers import AnswerError, complete, parse_mapping
+from insertadvisor.answers import JSON_DECODER, AnswerError, DuplicateKey, complete, parse_mapping
 from insertadvisor.assessment import SCHEMA_VERSION, assess
 from insertadvisor.model import Question, Ruleset
 
@@ -60,7 +61,7 @@ class Assessor:
             return _rejected(line, f"the record is {kind}; each line must be a JSON object "
                                    "of answers, like {\"arch\": \"flat\", ...}")
         try:
-            answers = parse_mapping(self.questions, raw, f"line {line}")
+            answers = parse_mapping(self.questions, raw, f"line {line}", stage="assess")
         except AnswerError as exc:
             return error_line(line, str(exc)), True
         missing = [key for key in self.required if key not in answers]
@@ -77,6 +78,7 @@ def _rejected(line: int, message: str) -> tuple[str, bool]:
 
 def jsonl_lines(assessor: Assessor, lines: Iterable[bytes | str]) -> Iterator[tuple[str, bool]]:
     """(output line, rejected?) for each input line of JSONL, in order."""
+    decode = JSON_DECODER.decode
     for number, text in enumerate(lines, 1):
         if len(text) > MAX_LINE_BYTES:
             yield _rejected(number, f"longer than {MAX_LINE_BYTES} bytes; a "
@@ -86,7 +88,11 @@ def jsonl_lines(assessor: Assessor, lines: Iterable[bytes | str]) -> Iterator[tu
             yield _rejected(number, "empty line")
             continue
         try:
-            raw = json.loads(text)
+            raw = decode(text.decode("utf-8-sig" if number == 1 else "utf-8")
+                         if isinstance(text, bytes) else text)
+        except DuplicateKey as exc:
+            yield _rejected(number, f"duplicate key {exc.key!r}; give each answer once")
+            continue
         except json.JSONDecodeError as exc:
             yield _rejected(number, f"invalid JSON at column {exc.colno}: {exc.msg}")
             continue

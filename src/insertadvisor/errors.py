@@ -75,3 +75,42 @@ def did_you_mean(word: str, known: object) -> str:
     names = [str(k) for k in known]  # type: ignore[attr-defined]
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def wide_encoding(sample: bytes) -> str | None:
+    """"UTF-16", "UTF-16LE", "UTF-32"...: the encoding `sample` (a file's first bytes) is in,
+    when it is one of those instead of UTF-8; else None.
+
+    A byte-order mark says so (PowerShell's `>` writes UTF-16 with one); without one, text
+    that is mostly ASCII has NUL bytes in every other place (UTF-16) or in three of four
+    (UTF-32), and UTF-8 text has none.
+    """
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    quads = len(sample) // 4
+    if quads < 2:
+        return None
+    nul = [sample[i:quads * 4:4].count(0) / quads for i in range(4)]  # share by place
+    if min(nul[1:]) >= 0.75 and nul[0] <= 0.25:
+        return "UTF-32LE"
+    if min(nul[:3]) >= 0.75 and nul[3] <= 0.25:
+        return "UTF-32BE"
+    even, odd = (nul[0] + nul[2]) / 2, (nul[1] + nul[3]) / 2
+    if odd >= 0.5 and even <= 0.125:
+        return "UTF-16LE"
+    if even >= 0.5 and odd <= 0.125:
+        return "UTF-16BE"
+    return None
+
+
+def not_utf8(label: str, encoding: str, name: str = "FILE") -> InputError:
+    """The one-line refusal of a UTF-16 or UTF-32 input, with how to convert it."""
+    import shlex
+
+    name = shlex.quote(name)
+    return InputError(f"{label}: is {encoding} text, not UTF-8 (PowerShell's `>` writes "
+                      f"UTF-16); convert it first: `iconv -f {encoding} -t UTF-8 {name} > "
+                      "converted`, or in PowerShell `Get-Content "
+                      f"{name} | Set-Content -Encoding utf8 converted`")
