@@ -40,7 +40,7 @@ def read_source(name: str, stdin: TextIO) -> str:
             data = handle.read(MAX_BYTES + 1)
     encoding = wide_encoding(data[:4096])
     if encoding is not None:
-        raise not_utf8(f"--answers {where}", encoding, "answers.yaml" if name == "-" else name)
+        raise not_utf8(f"--answers {where}", encoding, "FILE" if name == "-" else name)
     if len(data) > MAX_BYTES:
         raise AnswerError(f"--answers {where}: larger than {MAX_BYTES} bytes; an answers "
                           "file holds one person's answers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,21 @@ class InputError(InsertAdvisorError):
     """Bad input from the person or script: a flag, an answers file, a batch record."""
 
     exit_status = ExitStatus.BAD_INPUT
+
+
+class OutputError(InsertAdvisorError):
+    """The result could not be written (a full disk, a closed stdout): not bad input, and
+    not a bug either, so the message says what happened and nothing about reporting it."""
+
+    exit_status = ExitStatus.INTERNAL_ERROR
+
+
+def os_reason(exc: OSError) -> str:
+    """The OS's reason in the words of a message: "no space left on device"."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    reason = exc.strerror or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
 
 
 @dataclass(frozen=True, slots=True)
