@@ -46,6 +46,11 @@ def os_reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
+# errno values that say the output's device is full: whatever was being written, the fix
+# is the same, and it is never a bug.
+FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem in a rule set, located as `file:line:column`."""
