@@ -157,6 +157,18 @@ def test_a_trailing_slash_names_a_folder(tmp_path: Path, name: str) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["x.html/", "x.html//", "sub/x.md/", "x/"])
+@pytest.mark.parametrize("form", ["separate", "equals"])
+def test_a_trailing_slash_is_refused_by_the_cli(tmp_path: Path, name: str, form: str) -> None:
+    """Typer hands the command a Path, which has lost the slash: the CLI checks the text."""
+    (tmp_path / "sub").mkdir()
+    value = f"{tmp_path}/{name}"
+    args = ["--output", value] if form == "separate" else [f"--output={value}"]
+    _one_error(_assess(*args), 2, f"--output {value}: ends with /, so it names a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
+    assert list((tmp_path / "sub").iterdir()) == []
+
+
 @pytest.mark.parametrize("name", [*SUFFIXES, ".htm", ".HTML", "sub/.md"])
 def test_a_name_that_is_only_a_suffix_is_refused(tmp_path: Path, name: str) -> None:
     (tmp_path / "sub").mkdir()

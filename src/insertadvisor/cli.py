@@ -3,16 +3,36 @@
 Thin on purpose: the Typer app (insertadvisor.app) parses the options, the flows collect
 answers and hand them to the core, and every error the project raises becomes one line on
 stderr with the exit code of design.md.
+
+The exit status tells the truth whatever happens to the streams: a full or closed stderr
+loses the messages, never the status; a closed stdin is an input error; a full or closed
+stdout is reported as such (exit 1, not a bug); and a closed output pipe (`| head`) ends
+the run quietly with 0, or with the failure status a command recorded before writing
+(errors.note_failure), so `rules check | head` still fails.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
+import io
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from insertadvisor.environment import Environment
-from insertadvisor.errors import ExitStatus, InputError, InsertAdvisorError, RulesetError
+from insertadvisor.errors import (
+    FULL,
+    ExitStatus,
+    InputError,
+    InsertAdvisorError,
+    OutputError,
+    RulesetError,
+    clear_failure,
+    noted_failure,
+    os_reason,
+)
 
 REPORT_URL = "https://github.com/insertadvisor/insertadvisor/issues"
 
@@ -58,62 +78,212 @@ def _parse_and_run(args: list[str], env: Environment) -> int:
 def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     """Run the command line; return the exit status instead of exiting."""
     args = list(sys.argv[1:] if argv is None else argv)
-    env = env or Environment()
-    debug = "--debug" in args or env.environ.get("INSERTADVISOR_DEBUG") == "1"
-    args = [a for a in args if a != "--debug"]
+    env = _guarded(env or Environment())
+    clear_failure()
+    debug = env.environ.get("INSERTADVISOR_DEBUG") == "1"
     try:
+        args, flagged = _take_debug(args)
+        debug = debug or flagged
         status = _dispatch(args, env)
+        env.stdout.flush()  # here, not at exit: a failure to write is reported like any
     except KeyboardInterrupt:
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     except RulesetError as exc:
         for problem in exc.problems:
-            env.stderr.write(" ".join(str(problem).split()) + "\n")  # one line each
+            _say(env, " ".join(str(problem).split()))  # one line each
         return _fail(env, f"error: invalid rule set ({len(exc.problems)} problem"
                           f"{'s' if len(exc.problems) != 1 else ''})", ExitStatus.INVALID_RULES)
     except InsertAdvisorError as exc:
         if exc.exit_status == ExitStatus.INTERRUPTED:  # the person stopped it: not an error
             return _fail(env, str(exc), exc.exit_status)
-        return _fail(env, f"error: {exc}", exc.exit_status)
+        if isinstance(exc, OutputError):
+            _silence(env.stdout)
+        return _fail(env, f"error: {exc}", noted_failure() or exc.exit_status)
     except BrokenPipeError:
-        _silence_stdout()
-        return ExitStatus.OK
+        _silence(env.stdout)
+        return noted_failure() or ExitStatus.OK
     except SystemExit as exc:
         # Typer turns a closed output pipe (`| head`) into sys.exit(1); it is not an error.
         if isinstance(exc.__context__, BrokenPipeError):
-            _silence_stdout()
-            return ExitStatus.OK
+            _silence(env.stdout)
+            return noted_failure() or ExitStatus.OK
         raise
+    except OSError as exc:
+        if exc.errno not in FULL:
+            return _internal_error(env, exc, debug)
+        _silence(env.stdout)  # a full disk under stdout (or under --help's output)
+        return _fail(env, f"error: cannot write the output: {os_reason(exc)}",
+                     noted_failure() or ExitStatus.INTERNAL_ERROR)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        if debug:
-            import traceback
-
-            traceback.print_exc(file=env.stderr)
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return _fail(env, f"internal error: {detail}. This is a bug; please "
-                          f"report it at {REPORT_URL} with the command you ran "
-                          "(--debug shows the details).", ExitStatus.INTERNAL_ERROR)
+        return _internal_error(env, exc, debug)
     if status == ExitStatus.INTERRUPTED:  # Click turns Ctrl-C into exit status 130
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     return status
 
 
+def _internal_error(env: Environment, exc: Exception, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=env.stderr)  # a _Diagnostics stream: it cannot fail
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return _fail(env, f"internal error: {detail}. This is a bug; please report it at "
+                      f"{REPORT_URL} with the command you ran (--debug shows the details).",
+                 ExitStatus.INTERNAL_ERROR)
+
+
 def _fail(env: Environment, message: str, status: int) -> int:
-    try:
-        message = " ".join(message.split())  # one line, whatever the exception's text held
-        env.stderr.write(f"insertadvisor: {message}\n")
-        env.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    message = " ".join(message.split())  # one line, whatever the exception's text held
+    _say(env, f"insertadvisor: {message}")
     return status
 
 
-def _silence_stdout() -> None:
-    # Python flushes stdout at exit; point it at devnull so a closed pipe stays quiet.
+def _say(env: Environment, line: str) -> None:
+    """A line on stderr, if stderr can take it: a message must never change the status."""
+    env.stderr.write(line + "\n")
+    env.stderr.flush()
+
+
+def _silence(stream: Any) -> None:
+    """Point a real stdout at devnull, so Python's flush at exit stays quiet and cannot
+    change the exit status (a closed pipe, a full disk)."""
+    if stream is not sys.stdout or stream is None:
+        return  # an in-memory stream (in-process tests), or already closed
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (AttributeError, ValueError, OSError):  # no real stdout (in-process tests)
+        os.dup2(devnull, stream.fileno())
+    except (AttributeError, ValueError, OSError):
         pass
+
+
+# --- the streams, whatever state they are in ---------------------------------------------
+
+class _Diagnostics:
+    """stderr, such that writing to it cannot fail: when it is full or closed, the
+    messages are lost, but never the exit status (rules check's problems, exit 3)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except (OSError, ValueError, AttributeError):
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            self._stream.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self._stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStdin(io.TextIOBase):
+    """The stdin of a process started with it closed (`<&-`): reading it fails with an
+    OSError, which readers report as an input error naming what they read (exit 2)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        raise OSError(errno.EBADF, "stdin is closed")
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise OSError(errno.EBADF, "stdin is closed")
+
+
+class _ClosedStdout(io.TextIOBase):
+    """The stdout of a process started with it closed (`>&-`): writing fails with an
+    OutputError (exit 1, "cannot write the output: stdout is closed")."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OutputError("cannot write the output: stdout is closed")
+
+
+def _guarded(env: Environment) -> Environment:
+    """`env` with a stderr that cannot fail and stand-ins for closed streams."""
+    return dataclasses.replace(
+        env,
+        stdin=_ClosedStdin() if env.stdin is None else env.stdin,
+        stdout=_ClosedStdout() if env.stdout is None else env.stdout,
+        stderr=env.stderr if isinstance(env.stderr, _Diagnostics)
+        else cast(TextIO, _Diagnostics(env.stderr)))
+
+
+# --- --debug -------------------------------------------------------------------------------
+
+def _take_debug(args: list[str]) -> tuple[list[str], bool]:
+    """`args` without the --debug flag, and whether it was given.
+
+    --debug is a flag wherever it stands, but only where it is a flag: not after `--`, and
+    not as the value of an option that takes one (`--answers --debug` reads a file named
+    --debug). The same scan checks --output's text, which pathlib would change (`x.html/`).
+    """
+    if "--debug" not in args and not any(_slashed_output(args, i) for i in range(len(args))):
+        return args, False
+    takes_value = _value_options(args)
+    kept: list[str] = []
+    debug = False
+    value_of: str | None = None
+    for i, arg in enumerate(args):
+        if value_of is not None:
+            if value_of == "--output":
+                from insertadvisor.render.export import check_output_name
+
+                check_output_name(arg)
+            kept.append(arg)
+            value_of = None
+            continue
+        if arg == "--":
+            kept += args[i:]
+            break
+        if arg == "--debug":
+            debug = True
+            continue
+        if arg.startswith("--output="):
+            from insertadvisor.render.export import check_output_name
+
+            check_output_name(arg.removeprefix("--output="))
+        if arg in takes_value:
+            value_of = arg
+        kept.append(arg)
+    return kept, debug
+
+
+def _slashed_output(args: list[str], i: int) -> bool:
+    arg = args[i]
+    value = arg.removeprefix("--output=") if arg.startswith("--output=") else \
+        args[i + 1] if arg == "--output" and i + 1 < len(args) else ""
+    return value.endswith(("/", os.sep))
+
+
+def _value_options(args: list[str]) -> frozenset[str]:
+    """The names of every option of the command line's command that takes a value."""
+    import typer
+
+    from insertadvisor.app import build_app, command_of
+
+    names: set[str] = set()
+
+    def walk(command: Any) -> None:  # Typer's own (vendored) Click objects
+        for param in command.params:
+            if param.param_type_name == "option" and not param.is_flag and not param.count:
+                names.update(param.opts)
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(typer.main.get_command(build_app(command_of(args))))
+    return frozenset(names)
 
 
 def main() -> NoReturn:

@@ -135,3 +135,24 @@ def not_utf8(label: str, encoding: str, name: str = "FILE") -> InputError:
                       f"UTF-16); convert it first: `iconv -f {encoding} -t UTF-8 {name} > "
                       "converted`, or in PowerShell `Get-Content "
                       f"{name} | Set-Content -Encoding utf8 converted`")
+
+
+# A command whose result is a failure (`rules check` that found problems) records its exit
+# status here before it writes its output, so the status survives an output pipe that
+# closes early (`| head`), which otherwise ends the run quietly with 0.
+_failure: list[int] = []
+
+
+def note_failure(status: int) -> None:
+    """Record that this run has failed with `status`, whatever happens to its output."""
+    _failure[:] = [status]
+
+
+def noted_failure() -> int | None:
+    """The status recorded by note_failure in this run, if any."""
+    return _failure[0] if _failure else None
+
+
+def clear_failure() -> None:
+    """Forget any recorded failure: a new run starts (cli.run calls it)."""
+    _failure.clear()
