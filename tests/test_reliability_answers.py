@@ -36,7 +36,7 @@ from insertadvisor.answers import (
 from insertadvisor.answers_file import parse_text
 from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Question
-from insertadvisor.rules_io.yaml_loader import load
+from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 
 from .conftest import CORE_FLAGS, run_cli
 
@@ -393,3 +393,36 @@ def test_every_stage_s_errors_point_to_its_own_schema(stage: str, question: Ques
     schema = run_cli(["schema", name])
     assert schema.status == 0
     assert set(question.choices) <= set(schema.stdout.replace('"', " ").split())
+
+
+def test_a_rule_threshold_that_no_float_holds_is_refused(rules_copy: Path) -> None:
+    """The other half of the exactness: a threshold is exactly the number its file shows,
+    or the rule set is refused (a rounded 4.99999999999999999 would be 5)."""
+    derived = rules_copy / "derived.yaml"
+    text = derived.read_text()
+    assert text.count("leg_length_diff_mm: {gte: 5}") == 1
+    derived.write_text(text.replace("leg_length_diff_mm: {gte: 5}",
+                                    "leg_length_diff_mm: {gte: 4.99999999999999999}"))
+    result = run_cli(["assess", "--json", "--no-input", *CORE_FLAGS, "--rules",
+                      str(rules_copy)])
+    assert result.status == 3 and result.stdout == ""
+    assert "derived.yaml:9:37: the number 4.99999999999999999 has more digits than can be " \
+           "held exactly" in result.stderr
+
+
+@PROPERTY
+@given(st.integers(0, 40), st.integers(0, 40), st.sampled_from(["", "e+3", "e-7"]),
+       st.data())
+def test_a_rule_file_number_is_exactly_what_it_shows_or_refused(
+        before: int, after: int, exponent: str, data: st.DataObject) -> None:
+    digits = data.draw(st.text(alphabet="0123456789", min_size=before + after + 1,
+                               max_size=before + after + 1))
+    text = f"{digits[:before + 1]}.{digits[before + 1:]}{exponent}"
+    try:
+        value = load(f"x: {text}\n")["x"]
+    except YamlProblem as exc:
+        assert "has more digits than can be held exactly" in exc.message or \
+            "too large" in exc.message
+        assert Decimal(repr(float(text))) != Decimal(text) or float(text) == float("inf")
+    else:
+        assert isinstance(value, float) and Decimal(repr(value)) == Decimal(text)

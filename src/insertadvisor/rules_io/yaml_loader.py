@@ -7,6 +7,7 @@ Numbers are read in base ten, as a person means them: YAML 1.1 would read `060` 
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -85,15 +86,28 @@ class _Builder:
             if not _DECIMAL.fullmatch(node.value):
                 return node.value
             try:
-                return self._number(node.tag, node.value)
+                return self._number(node)
             except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits()
                 raise _ValueTooLarge(_pos(node)) from exc
         return self.constructor.construct_object(node)
 
-    def _number(self, tag: str, text: str) -> int | float | Decimal:
-        if tag == _INT_TAG and text.lstrip("+-").isdigit():
+    def _number(self, node: yaml.ScalarNode) -> int | float | Decimal:
+        text = node.value
+        if node.tag == _INT_TAG and text.lstrip("+-").isdigit():
             return int(text, 10)
-        return Decimal(text) if self.decimals else float(text)
+        if self.decimals:
+            return Decimal(text)
+        value = float(text)
+        # A float that is not the number written (`4.99999999999999999` is 5.0) would move
+        # a rule's threshold; the answers' exactness (insertadvisor.answers) relies on
+        # every threshold being exactly the number its file shows.
+        if not math.isfinite(value):
+            raise YamlProblem(*_pos(node), f"the number {text} is too large")
+        if Decimal(repr(value)) != Decimal(text):
+            raise YamlProblem(*_pos(node), f"the number {text} has more digits than can be "
+                                           "held exactly; round it to at most 15 significant "
+                                           "digits")
+        return value
 
     def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
         out = LocatedDict()
