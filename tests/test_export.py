@@ -13,7 +13,7 @@ import pytest
 
 from insertadvisor.answers import complete, parse_mapping
 from insertadvisor.assessment import assess, checkin
-from insertadvisor.errors import InputError
+from insertadvisor.errors import OutputError
 from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.render import export
@@ -186,7 +186,8 @@ def test_write_is_atomic_and_cleans_up_on_failure(tmp_path: Path, ruleset: Rules
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(export.os, "replace", fail)
-    with pytest.raises(InputError, match="No space left"):
+    # a full disk is not bad input: OutputError, exit 1 (reliability issue, item 9)
+    with pytest.raises(OutputError, match="cannot write it \\(no space left on device\\)"):
         export.write_report(target, _assessment(ruleset), ruleset)
     assert target.read_text() == "old report"  # the old file is untouched
     assert [p.name for p in tmp_path.iterdir()] == ["r.txt"]

@@ -2,6 +2,9 @@
 
 Bounded and safe: files over MAX_BYTES are refused, YAML is read with the safe located
 loader (no Python tags, aliases bounded), and every failure is one InputError line.
+Exact: a key given twice is refused (JSON's reader would keep the last), and numbers keep
+the digits written (see insertadvisor.answers). UTF-16 (PowerShell's `>`) is refused as a
+whole, with how to convert it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from insertadvisor.answers import AnswerError
-from insertadvisor.errors import reading
+from insertadvisor.answers import JSON_DECODER, AnswerError, DuplicateKey
+from insertadvisor.errors import not_utf8, reading, wide_encoding
 
 MAX_BYTES = 64_000  # one person's answers are a few hundred bytes; YAML parses ~150 KB/s
 
@@ -22,8 +25,9 @@ def read_source(name: str, stdin: TextIO) -> str:
         where = "stdin"
         buffer = getattr(stdin, "buffer", None)  # the bytes, so they are checked like a file's
         try:
-            raw = buffer.read(MAX_BYTES + 1) if buffer is not None \
-                else stdin.read(MAX_BYTES + 1)
+            with reading("--answers stdin"):
+                raw = buffer.read(MAX_BYTES + 1) if buffer is not None \
+                    else stdin.read(MAX_BYTES + 1)
         except UnicodeDecodeError:
             raise AnswerError("--answers stdin: is not UTF-8 text") from None
         data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
@@ -34,6 +38,9 @@ def read_source(name: str, stdin: TextIO) -> str:
             raise AnswerError(f"--answers {name}: is a folder; give a YAML or JSON file")
         with reading(f"--answers {name}"), path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
+    encoding = wide_encoding(data[:4096])
+    if encoding is not None:
+        raise not_utf8(f"--answers {where}", encoding, "FILE" if name == "-" else name)
     if len(data) > MAX_BYTES:
         raise AnswerError(f"--answers {where}: larger than {MAX_BYTES} bytes; an answers "
                           "file holds one person's answers")
@@ -52,7 +59,10 @@ def parse_text(text: str, where: str) -> dict[Any, Any]:
                           "like `arch: flat`")
     if text.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            data = JSON_DECODER.decode(text)
+        except DuplicateKey as exc:
+            raise AnswerError(f"--answers {where}: duplicate key {exc.key!r}; give each "
+                              "answer once") from None
         except json.JSONDecodeError as exc:
             raise AnswerError(f"--answers {where}:{exc.lineno}:{exc.colno}: invalid JSON: "
                               f"{exc.msg}") from None
@@ -64,7 +74,7 @@ def parse_text(text: str, where: str) -> dict[Any, Any]:
         from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 
         try:
-            data = load(text)
+            data = load(text, decimals=True)
         except YamlProblem as exc:
             raise AnswerError(f"--answers {where}:{exc.line}:{exc.column}: "
                               f"{exc.message}") from None

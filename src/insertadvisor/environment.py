@@ -8,10 +8,13 @@ simulate a terminal, a pipe or another user's folders by passing one (the httpie
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 ENV_RULES = "INSERTADVISOR_RULES"
 ENV_CACHE = "INSERTADVISOR_CACHE_DIR"
@@ -34,13 +37,22 @@ def packaged_rules_dir() -> Path:
 
 
 class Environment:
+    """Streams not given are the process's own; a stream the process was started without
+    (`<&-`, `>&-`) gets a stand-in that fails the way a reader or writer can report, and
+    stderr is wrapped so that writing to it never fails (a message may be lost, an exit
+    status never)."""
+
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None,
                  stderr: TextIO | None = None, *, stdin_isatty: bool | None = None,
                  stdout_isatty: bool | None = None, stderr_isatty: bool | None = None,
                  environ: dict[str, str] | None = None) -> None:
-        self.stdin = sys.stdin if stdin is None else stdin
-        self.stdout = sys.stdout if stdout is None else stdout
-        self.stderr = sys.stderr if stderr is None else stderr
+        stdin = sys.stdin if stdin is None else stdin
+        stdout = sys.stdout if stdout is None else stdout
+        stderr = sys.stderr if stderr is None else stderr
+        self.stdin: TextIO = cast(TextIO, _ClosedStdin()) if stdin is None else stdin
+        self.stdout: TextIO = cast(TextIO, _ClosedStdout()) if stdout is None else stdout
+        self.stderr: TextIO = cast(TextIO, stderr if isinstance(stderr, _Diagnostics)
+                                   else _Diagnostics(stderr))
         self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
@@ -106,11 +118,67 @@ class Environment:
     # -- saying what went wrong ---------------------------------------------------------
 
     def error(self, message: str) -> None:
-        """One line on stderr, `insertadvisor: message`, whatever the message held; a
-        closed or full stderr is not an error of its own."""
-        line = " ".join(message.split())
+        """One line on stderr, `insertadvisor: message`, whatever the message held."""
+        self.say(f"insertadvisor: {message}")
+
+    def say(self, text: str) -> None:
+        """`text` as one line on stderr (a closed or full stderr loses it, quietly)."""
+        self.stderr.write(" ".join(text.split()) + "\n")
+        self.stderr.flush()
+
+
+# --- the streams, whatever state they are in ---------------------------------------------
+
+
+class _Diagnostics:
+    """stderr, such that writing to it cannot fail: when it is full or closed, the
+    messages are lost, but never the exit status (rules check's problems, exit 3)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
         try:
-            self.stderr.write(f"insertadvisor: {line}\n")
-            self.stderr.flush()
-        except (OSError, ValueError):
-            pass
+            return int(self._stream.write(text))
+        except (OSError, ValueError, AttributeError):
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            self._stream.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self._stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStdin(io.TextIOBase):
+    """The stdin of a process started with it closed (`<&-`): reading it fails with an
+    OSError, which readers report as an input error naming what they read (exit 2)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        raise OSError(errno.EBADF, "stdin is closed")
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise OSError(errno.EBADF, "stdin is closed")
+
+
+class _ClosedStdout(io.TextIOBase):
+    """The stdout of a process started with it closed (`>&-`): writing fails with an
+    OutputError (exit 1, "cannot write the output: stdout is closed")."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        from insertadvisor.errors import OutputError
+
+        raise OutputError("cannot write the output: stdout is closed")

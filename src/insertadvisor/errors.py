@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -27,6 +28,26 @@ class InputError(InsertAdvisorError):
     """Bad input from the person or script: a flag, an answers file, a batch record."""
 
     exit_status = ExitStatus.BAD_INPUT
+
+
+class OutputError(InsertAdvisorError):
+    """The result could not be written (a full disk, a closed stdout): not bad input, and
+    not a bug either, so the message says what happened and nothing about reporting it."""
+
+    exit_status = ExitStatus.INTERNAL_ERROR
+
+
+def os_reason(exc: OSError) -> str:
+    """The OS's reason in the words of a message: "no space left on device"."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    reason = exc.strerror or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+# errno values that say the output's device is full: whatever was being written, the fix
+# is the same, and it is never a bug.
+FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
 
 
 class Problem:
@@ -85,3 +106,63 @@ def did_you_mean(word: str, known: object) -> str:
     names = [str(k) for k in known]  # type: ignore[attr-defined]
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def wide_encoding(sample: bytes) -> str | None:
+    """"UTF-16", "UTF-16LE", "UTF-32"...: the encoding `sample` (a file's first bytes) is in,
+    when it is one of those instead of UTF-8; else None.
+
+    A byte-order mark says so (PowerShell's `>` writes UTF-16 with one); without one, text
+    that is mostly ASCII has NUL bytes in every other place (UTF-16) or in three of four
+    (UTF-32), and UTF-8 text has none.
+    """
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    quads = len(sample) // 4
+    if quads < 2:
+        return None
+    nul = [sample[i:quads * 4:4].count(0) / quads for i in range(4)]  # share by place
+    if min(nul[1:]) >= 0.75 and nul[0] <= 0.25:
+        return "UTF-32LE"
+    if min(nul[:3]) >= 0.75 and nul[3] <= 0.25:
+        return "UTF-32BE"
+    even, odd = (nul[0] + nul[2]) / 2, (nul[1] + nul[3]) / 2
+    if odd >= 0.5 and even <= 0.125:
+        return "UTF-16LE"
+    if even >= 0.5 and odd <= 0.125:
+        return "UTF-16BE"
+    return None
+
+
+def not_utf8(label: str, encoding: str, name: str = "FILE") -> InputError:
+    """The one-line refusal of a UTF-16 or UTF-32 input, with how to convert it."""
+    import shlex
+
+    name = shlex.quote(name)
+    return InputError(f"{label}: is {encoding} text, not UTF-8 (PowerShell's `>` writes "
+                      f"UTF-16); convert it first: `iconv -f {encoding} -t UTF-8 {name} > "
+                      "converted`, or in PowerShell `Get-Content "
+                      f"{name} | Set-Content -Encoding utf8 converted`")
+
+
+# A command whose result is a failure (`rules check` that found problems) records its exit
+# status here before it writes its output, so the status survives an output pipe that
+# closes early (`| head`), which otherwise ends the run quietly with 0.
+_failure: list[int] = []
+
+
+def note_failure(status: int) -> None:
+    """Record that this run has failed with `status`, whatever happens to its output."""
+    _failure[:] = [status]
+
+
+def noted_failure() -> int | None:
+    """The status recorded by note_failure in this run, if any."""
+    return _failure[0] if _failure else None
+
+
+def clear_failure() -> None:
+    """Forget any recorded failure: a new run starts (cli.run calls it)."""
+    _failure.clear()

@@ -41,7 +41,7 @@ def run_stage(env: Environment, stage: str, *, given: dict[str, Any] | None = No
               rules: Path | str | None = None, output: Path | None = None,
               no_color: bool = False) -> None:
     """`insertadvisor assess` or `checkin`, once its options are known."""
-    check_output(output)
+    check_output(output, answers_file, env)
     ruleset = load_rules(env, rules)
     collected = collect_answers(env, ruleset, stage, answers_file, given or {}, no_input,
                                 no_color)
@@ -78,12 +78,12 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 
         where = "stdin" if answers_file == "-" else answers_file
         raw = parse_text(read_source(answers_file, env.stdin), where)
-        answers.update(parse_mapping(questions, raw, f"--answers {where}"))
+        answers.update(parse_mapping(questions, raw, f"--answers {where}", stage=stage))
         answered.update(i.id for q in questions if q.type == "set" and q.id in answers
                         for i in q.items)
     for key, raw_value in given.items():
         question = by_id[key]
-        value = parse_answer(question, raw_value, question.flag)
+        value = parse_answer(question, raw_value, question.flag, stage=stage)
         if question.type == "set":
             answered.update(value)
             value = [i for i in question.choices if i in {*answers.get(key, []), *value}]
@@ -135,12 +135,13 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
     return Interview(ruleset, stage, asker, say, on_yes).run(answers, answered)
 
 
-def check_output(output: Path | None) -> None:
-    """Refuse an --output suffix before any question is asked, not after."""
+def check_output(output: Path | None, answers_file: str | None, env: Environment) -> None:
+    """Refuse an --output that cannot be written (a wrong suffix, the answers file itself)
+    before any question is asked, not after."""
     if output is not None:
-        from insertadvisor.render.export import check_suffix
+        from insertadvisor.render.export import check_output_target
 
-        check_suffix(output)
+        check_output_target(output, answers_file, env.stdin)
 
 
 def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,

@@ -33,7 +33,7 @@ from insertadvisor.model import Ruleset
 
 MAX_RULE_FILE_BYTES = 2_000_000
 MAX_CACHE_BYTES = 20_000_000
-CACHE_FORMAT = "3"  # 3: policy version 2's model (regions, interview, sources), verified
+CACHE_FORMAT = "4"  # 4: numbers read in base ten and exactly; 3: regions, interview, sources
 RULE_SUFFIX = ".yaml"
 
 __all__ = ["load_ruleset", "packaged_rules_dir", "rule_files"]

@@ -44,7 +44,8 @@ def outcome(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> tuple[d
     from insertadvisor.report import build
 
     questions = ruleset.questions[stage]
-    complete_answers = complete(questions, parse_mapping(questions, answers, "answers"))
+    complete_answers = complete(questions, parse_mapping(questions, answers, "answers",
+                                                         stage=stage))
     done = run(ruleset, stage, complete_answers)
     make = assessment if stage == "assess" else checkin_result
     result = make(ruleset, done, complete_answers)

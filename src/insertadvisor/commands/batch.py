@@ -41,29 +41,34 @@ class Progress:
             self.stream.flush()
 
 
-def _open(name: str, fmt: str, env: Environment) -> tuple[IO[Any], int | None]:
-    """The input stream (binary for JSONL, text for CSV) and its size when it is a file."""
+def _open(name: str, env: Environment) -> tuple[IO[Any], int | None]:
+    """The input stream (bytes, JSONL and CSV alike) and its size when it is a file."""
     from insertadvisor.errors import InputError, reading
 
     if name == "-":
-        binary = getattr(env.stdin, "buffer", None)
-        if binary is None:  # an in-memory stdin (tests): already text
-            return env.stdin, None
-        if fmt == "csv":
-            import io
-
-            return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
-                                    newline=""), None
-        return binary, None
+        return getattr(env.stdin, "buffer", None) or env.stdin, None  # in tests: text
     if os.path.isdir(name):
         raise InputError(f"batch {name}: is a folder; give a JSONL or CSV file")
     with reading(f"batch {name}"):
-        if fmt == "csv":
-            handle: IO[Any] = open(name, encoding="utf-8-sig", errors="replace",  # noqa: SIM115
-                                   newline="")
-        else:
-            handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
+        handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
         return handle, os.fstat(handle.fileno()).st_size
+
+
+def refuse_same_file(source: IO[Any], out: IO[Any], where: str) -> None:
+    """Refuse an output that is the input file itself (`batch FILE >> FILE`), which would
+    read its own results: by device and inode, whatever the names. Before any reading."""
+    import stat
+
+    from insertadvisor.errors import InputError
+
+    try:
+        given, written = os.fstat(source.fileno()), os.fstat(out.fileno())
+    except (AttributeError, OSError, ValueError):  # not files (in-memory streams): no risk
+        return
+    if stat.S_ISREG(given.st_mode) and (given.st_dev, given.st_ino) == \
+            (written.st_dev, written.st_ino):
+        raise InputError(f"{where}: the output goes to the same file as the input, so the "
+                         "batch would read its own results; write them to another file")
 
 
 def register(app: typer.Typer) -> None:
@@ -106,18 +111,21 @@ def register(app: typer.Typer) -> None:
         if file == "-" and env.stdin_isatty:
             env.stderr.write(f"insertadvisor batch: reading {chosen.upper()} answers from the "
                              "terminal; end with Ctrl-D (give a FILE to read one)\n")
-        source, size = _open(file, chosen, env)
-        progress = Progress(env.stderr, source, size) \
-            if env.stderr_isatty and not no_progress else None
+        source, size = _open(file, env)
+        where = f"batch {'stdin' if file == '-' else file}"
+        progress = None
         try:
-            tally = run_batch(ruleset, source, env.stdout, chosen, progress)
+            refuse_same_file(source, env.stdout, where)
+            if env.stderr_isatty and not no_progress:
+                progress = Progress(env.stderr, source, size)
+            tally = run_batch(ruleset, source, env.stdout, chosen, progress, where=where,
+                              line_buffered=bool(env.stdout_isatty or (file == "-" and
+                                                                      env.stdin_isatty)))
         finally:
             if progress is not None:
                 progress.finish()
             if file != "-":
                 source.close()
-            elif source is not env.stdin and hasattr(source, "detach") and chosen == "csv":
-                source.detach()  # the CSV reader's wrapper: leave stdin itself open
         if tally.rejected:
             raise InputError(f"batch: {tally.rejected:,} of {tally.records:,} records rejected "
                              "(see their error lines in the output)")

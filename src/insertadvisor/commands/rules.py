@@ -14,7 +14,7 @@ import typer
 
 from insertadvisor.commands.common import JsonOption, RulesOption
 from insertadvisor.environment import Environment
-from insertadvisor.errors import ExitStatus, InputError, Problem
+from insertadvisor.errors import ExitStatus, InputError, Problem, note_failure
 from insertadvisor.flows import write_json
 from insertadvisor.model import Invariant, Rule, Ruleset
 
@@ -118,6 +118,8 @@ def do_check(env: Environment, directory: Path | None, rules: Path | None,
     where, ruleset = load(env, directory, rules)
     report = check(ruleset)
     problems = []
+    if report.findings:  # a failure, whatever happens to the output (`rules check | head`)
+        note_failure(ExitStatus.INVALID_RULES)
     for finding in report.findings:
         message = finding.message
         if finding.counterexample is not None:
@@ -199,6 +201,8 @@ def do_test(env: Environment, directory: Path | None, rules: Path | None, json_o
     where, ruleset = load(env, directory, rules)
     results = run_tests(ruleset)
     failed = [r for r in results if not r.passed]
+    if failed:  # a failure, whatever happens to the output (`rules test | head`)
+        note_failure(ExitStatus.INVALID_RULES)
     problems = [located(where, r.file, r.line, f'test "{r.name}" ({r.stage}): {d}')
                 for r in failed for d in r.differences]
     if json_out:

@@ -2,11 +2,14 @@
 
 Only plain data is built (no Python tags, ever); aliases are followed but the total
 number of values is bounded, so an alias bomb is refused instead of filling memory.
+Numbers are read in base ten, as a person means them: YAML 1.1 would read `060` as 48.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -48,10 +51,12 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-# YAML 1.1 also reads `1:30` as 90, `0b101` as 5, `1_000` and `.inf` as numbers; a person
-# who typed those did not mean a number, so only plain decimals become numbers here.
-_DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+# YAML 1.1 also reads `1:30` as 90, `0b101` as 5, `1_000` and `.inf` as numbers, and `060`
+# as octal 48; a person who typed those did not mean that, so only plain decimals become
+# numbers here, and always in base ten (`060` is 60).
+_DECIMAL = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_NUMBER_TAGS = {_INT_TAG, _FLOAT_TAG}
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name
@@ -60,9 +65,10 @@ _PLAIN_TAGS = {
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, decimals: bool = False) -> None:
         self.count = 0
         self.constructor = yaml.SafeLoader("")
+        self.decimals = decimals
 
     def build(self, node: yaml.Node) -> Any:
         self.count += 1
@@ -76,12 +82,32 @@ class _Builder:
             out = LocatedList(self.build(item) for item in node.value)
             out.pos, out.item_pos = _pos(node), [_pos(item) for item in node.value]
             return out
-        if node.tag in _NUMBER_TAGS and not _DECIMAL.fullmatch(node.value):
-            return node.value
-        try:
-            return self.constructor.construct_object(node)
-        except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits()
-            raise _ValueTooLarge(_pos(node)) from exc
+        if node.tag in _NUMBER_TAGS and isinstance(node, yaml.ScalarNode):
+            if not _DECIMAL.fullmatch(node.value):
+                return node.value
+            try:
+                return self._number(node)
+            except ValueError as exc:  # int() refuses more than sys.get_int_max_str_digits()
+                raise _ValueTooLarge(_pos(node)) from exc
+        return self.constructor.construct_object(node)
+
+    def _number(self, node: yaml.ScalarNode) -> int | float | Decimal:
+        text = node.value
+        if node.tag == _INT_TAG and text.lstrip("+-").isdigit():
+            return int(text, 10)
+        if self.decimals:
+            return Decimal(text)
+        value = float(text)
+        # A float that is not the number written (`4.99999999999999999` is 5.0) would move
+        # a rule's threshold; the answers' exactness (insertadvisor.answers) relies on
+        # every threshold being exactly the number its file shows.
+        if not math.isfinite(value):
+            raise YamlProblem(*_pos(node), f"the number {text} is too large")
+        if Decimal(repr(value)) != Decimal(text):
+            raise YamlProblem(*_pos(node), f"the number {text} has more digits than can be "
+                                           "held exactly; round it to at most 15 significant "
+                                           "digits")
+        return value
 
     def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
         out = LocatedDict()
@@ -99,8 +125,12 @@ class _Builder:
         return out
 
 
-def load(text: str) -> Any:
-    """Parse one YAML document into plain, located data; raise YamlProblem if unreadable."""
+def load(text: str, *, decimals: bool = False) -> Any:
+    """Parse one YAML document into plain, located data; raise YamlProblem if unreadable.
+
+    With `decimals`, a number with a point is a decimal.Decimal, exactly as written (for
+    answers: insertadvisor.answers compares it exactly), instead of the nearest float.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -119,7 +149,7 @@ def load(text: str) -> Any:
     if node is None:
         return None
     try:
-        return _Builder().build(node)
+        return _Builder(decimals).build(node)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
