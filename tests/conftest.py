@@ -24,6 +24,9 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Ruleset
 
 REPO = Path(__file__).resolve().parent.parent
+# Version 1 of the default rules, frozen: tests of mechanics (files, flags, batch, output)
+# run on it, so that a clinician's edit of rules/ never breaks them.
+V1 = Path(__file__).resolve().parent / "rulesets" / "v1"
 CORE_FLAGS = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "unknown",
               "--pain-weeks", "3"]
 
@@ -67,6 +70,13 @@ def cli() -> object:
 @pytest.fixture(scope="session")
 def ruleset() -> Ruleset:
     return load_ruleset(packaged_rules_dir())
+
+
+@pytest.fixture
+def on_v1(monkeypatch: pytest.MonkeyPatch) -> Ruleset:
+    """Run the command (in this process or as one) on the frozen v1 rule set."""
+    monkeypatch.setenv("INSERTADVISOR_RULES", str(V1))
+    return load_ruleset(V1)
 
 
 @pytest.fixture

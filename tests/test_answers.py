@@ -10,6 +10,16 @@ from insertadvisor.answers import AnswerError, complete, parse_answer, parse_map
 from insertadvisor.model import Ruleset
 
 
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
+
 def q(ruleset: Ruleset, qid: str, stage: str = "assess") -> Any:
     return ruleset.question(stage, qid)
 

@@ -8,7 +8,19 @@ from typing import Any
 
 import pytest
 
+from insertadvisor.model import Ruleset
+
 from .conftest import run_installed
+
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
 
 YAML = """\
 # one person's answers

@@ -18,6 +18,16 @@ from insertadvisor.model import Ruleset
 
 from .conftest import installed_command, run_cli, run_installed
 
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
 GOOD = {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": None, "pain_weeks": 3}
 URGENT = {"arch": "normal", "overpronation": "no", "leg_length_diff_mm": 0, "pain_weeks": 2,
           "symptoms": ["fever"], "age": 50}

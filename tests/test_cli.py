@@ -5,13 +5,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from insertadvisor import __version__
 from insertadvisor.model import Ruleset
 
-from .conftest import CORE_FLAGS, run_cli, run_installed
+from .conftest import CORE_FLAGS, V1, plant, run_cli, run_installed
+
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
 
 
 def test_version_is_printed() -> None:
@@ -59,7 +70,7 @@ def test_json_keys_follow_the_contract() -> None:
     assert len(data["ruleset"]["sha256"]) == 64
     for fired in data["fired_rules"]:
         assert set(fired) == {"id", "file", "line", "because", "source"}
-        assert fired["file"].startswith("rules/") and fired["source"]
+        assert fired["file"].startswith("v1/") and fired["source"]
 
 
 def test_prompted_json_run_keeps_prompts_on_stderr() -> None:
@@ -110,12 +121,12 @@ def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_invalid_rule_set_exits_3_with_located_problems(rules_copy: object) -> None:
-    path = rules_copy / "inserts.yaml"  # type: ignore[operator]
-    path.write_text(path.read_text().replace("hit_policy: first", "hit_policy: frist", 1))
-    result = run_cli(["assess", *CORE_FLAGS, "--json", "--rules", str(rules_copy)])
+def test_invalid_rule_set_exits_3_with_located_problems(tmp_path: Path) -> None:
+    target = plant(V1, tmp_path / "rules", [("inserts.yaml", "    hit_policy: first          #",
+                                            "    hit_policy: frist          #")])
+    result = run_cli(["assess", *CORE_FLAGS, "--json", "--rules", str(target)])
     assert result.status == 3
-    assert f"{path}:4:17: table `insert` must have hit_policy first or unique " \
+    assert f"{target}/inserts.yaml:4:17: table `insert` must have hit_policy first or unique " \
            "(did you mean `first`?)" in result.stderr
 
 
@@ -197,11 +208,9 @@ TYPED = "flat\nyes\nunknown\n3\n" + "n\n" * 19 + "\n\n\n"
 @pytest.mark.parametrize("command", ["assess", "checkin"])
 def test_bare_command_behaves_as_the_parsed_one(command: str) -> None:
     """`assess` alone skips option parsing; it must do exactly what the parsed path does."""
-    from insertadvisor.loading import packaged_rules_dir
-
     typed = TYPED if command == "assess" else "2\n" + "n\n" * 8
     bare = run_cli([command], stdin=typed, tty=True)
-    parsed = run_cli([command, "--rules", str(packaged_rules_dir())], stdin=typed, tty=True)
+    parsed = run_cli([command, "--rules", str(V1)], stdin=typed, tty=True)
     assert bare.status == parsed.status == 0, bare.stderr
     assert (bare.stdout, bare.stderr) == (parsed.stdout, parsed.stderr)
     assert "Insert" in bare.stdout or "What to do" in bare.stdout

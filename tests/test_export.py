@@ -18,7 +18,17 @@ from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.render import export
 
-from .conftest import CORE_FLAGS, run_cli, run_installed
+from .conftest import CORE_FLAGS, V1, run_cli, run_installed
+
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
 
 FOOT = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
         "--pain-weeks", "8", "--symptom", "foot_pain", "--age", "45"]
@@ -135,7 +145,7 @@ def test_installed_output_writes_each_format(tmp_path: Path, suffix: str) -> Non
     elif kind == ".html":
         assert "<!DOCTYPE html>" in text and "podiatrist" in text
     elif kind == ".md":
-        headings = load_ruleset().report.headings
+        headings = load_ruleset(V1).report.headings
         assert text.startswith(f"# {headings['title_assessment']}")
         assert f"## {headings['insert']}" in text
     else:

@@ -27,13 +27,24 @@ from insertadvisor.answers import AnswerError, complete, parse_answer, parse_map
 from insertadvisor.answers_file import parse_text, read_source
 from insertadvisor.assessment import assess, checkin
 from insertadvisor.errors import InputError, InsertAdvisorError, RulesetError
-from insertadvisor.loading import load_ruleset, packaged_rules_dir
+from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 
+from .conftest import V1
 from .test_safety import raw_answers
 
-RULES = packaged_rules_dir()
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
+RULES = V1  # the frozen v1 rules: mutations must not depend on the default rules
 RULESET = load_ruleset(RULES)
 QUESTIONS = RULESET.questions["assess"]
 FAST = settings(max_examples=200, deadline=None,

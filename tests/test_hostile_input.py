@@ -20,8 +20,19 @@ import pytest
 from insertadvisor.answers_file import MAX_BYTES, read_source
 from insertadvisor.errors import InputError
 from insertadvisor.loading import MAX_RULE_FILE_BYTES
+from insertadvisor.model import Ruleset
 
 from .conftest import CORE_FLAGS, Result, installed_command, run_cli, run_installed
+
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
 
 PROBLEM_LINE = re.compile(r"^.+:\d+:\d+: \S.*$")
 

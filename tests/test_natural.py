@@ -19,7 +19,7 @@ from insertadvisor.answers import AnswerError, parse_answer
 from insertadvisor.natural import Quantity, Units, classify_reply, load_units, read_quantity
 
 REPO = Path(__file__).resolve().parent.parent
-UNITS_FILE = REPO / "rules-v2" / "units.yaml"
+UNITS_FILE = REPO / "rules" / "units.yaml"
 DATA: dict[str, Any] = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
 UNITS: Units = load_units(DATA)
 CANONICAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")

@@ -26,6 +26,16 @@ from insertadvisor.model import Question, Ruleset
 from .conftest import run_cli
 from .test_safety import EMERGENCY
 
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
 STOPPED = "insertadvisor: stopped: input ended before every question was answered"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 YES_NO = "[y/n]: "

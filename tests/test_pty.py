@@ -21,13 +21,25 @@ from pathlib import Path
 
 import pytest
 
+from insertadvisor.model import Ruleset
+
 pexpect = pytest.importorskip("pexpect")
 
-from insertadvisor.loading import load_ruleset, packaged_rules_dir  # noqa: E402
+from insertadvisor.loading import load_ruleset  # noqa: E402
 
-from .conftest import installed_command  # noqa: E402
+from .conftest import V1, installed_command  # noqa: E402
 
-RULESET = load_ruleset(packaged_rules_dir())
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
+RULESET = load_ruleset(V1)  # the frozen v1 rules, as the tests below run on
 ITEMS = next(q for q in RULESET.questions["assess"] if q.id == "symptoms").items
 CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 INTERRUPTED = "insertadvisor: interrupted"

@@ -38,7 +38,7 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Question
 from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 
-from .conftest import CORE_FLAGS, run_cli
+from .conftest import CORE_FLAGS, V1, plant, run_cli
 
 RULES = packaged_rules_dir()
 RULESET = load_ruleset(RULES)
@@ -395,9 +395,10 @@ def test_every_stage_s_errors_point_to_its_own_schema(stage: str, question: Ques
     assert set(question.choices) <= set(schema.stdout.replace('"', " ").split())
 
 
-def test_a_rule_threshold_that_no_float_holds_is_refused(rules_copy: Path) -> None:
+def test_a_rule_threshold_that_no_float_holds_is_refused(tmp_path: Path) -> None:
     """The other half of the exactness: a threshold is exactly the number its file shows,
     or the rule set is refused (a rounded 4.99999999999999999 would be 5)."""
+    rules_copy = plant(V1, tmp_path / "rules", [])
     derived = rules_copy / "derived.yaml"
     text = derived.read_text()
     assert text.count("leg_length_diff_mm: {gte: 5}") == 1

@@ -50,12 +50,12 @@ def test_two_different_rule_sets_at_once_is_a_usage_error(tmp_path: Path) -> Non
 
 
 def test_check_prints_what_it_covered() -> None:
-    result = run_cli(["rules", "check"])
+    result = run_cli(["rules", "check", str(MINIMAL)])
     out = result.stdout
     assert "combinations of answer classes" in out
-    assert "pain_weeks: 0, 6, 7, 12, 13" in out
+    assert "pain_weeks: 0, 5, 5.5, 6, 7, 12, 13" in out  # every threshold, both sides
     assert "insert (first, " in out and "no gap; every rule can fire" in out
-    assert "emergency-symptom-gives-emergency: holds" in out
+    assert "red-flag-is-emergency: holds" in out
     assert out.rstrip().endswith("invariants hold.")
 
 

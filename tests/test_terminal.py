@@ -18,6 +18,16 @@ from insertadvisor.report import build
 
 from .conftest import CORE_FLAGS, installed_command, run_cli, run_installed
 
+
+@pytest.fixture(autouse=True)
+def _frozen_rules(on_v1: Ruleset) -> None:
+    """These tests are about mechanics: they run on the frozen v1 rule set."""
+
+
+@pytest.fixture
+def ruleset(on_v1: Ruleset) -> Ruleset:
+    return on_v1
+
 ANSI = re.compile(r"\x1b\[")
 URGENT_FLAGS = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
                 "--pain-weeks", "8", "--symptom", "foot_pain", "--symptom", "fever",

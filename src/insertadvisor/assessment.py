@@ -123,7 +123,7 @@ def triage_so_far(ruleset: Ruleset, partial: Mapping[str, Any]) -> dict[str, Any
     """
     answers = {q.id: partial[q.id] if q.id in partial else q.empty()
                for q in ruleset.questions["assess"]}
-    done = run(ruleset, "assess", answers, until="triage")
+    done = run(ruleset, "assess", answers)  # (the wording of every reason is needed)
     say = Wording(ruleset, answers, done.facts)
     level = ruleset.level(done.facts["triage"])
     return {"triage": level.id, "label": level.label, "message": say(level.message),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from insertadvisor.engine import Status, run_table, winners
+from insertadvisor.engine import Status, fires, run_table, winners
 from insertadvisor.errors import RulesetError
 from insertadvisor.model import Rule, Ruleset
 
@@ -158,11 +158,12 @@ class Fired(Product):
             listed.sort(key=lambda r: rank[r.then[self.by_level[r.table]]])  # stable
         return listed
 
-    def possible_items(self, statuses: Mapping[str, list[Status]]) -> tuple[
+    def possible_items(self, statuses: Mapping[str, list[Status]], ruleset: Ruleset) -> tuple[
             frozenset[str], frozenset[str], list[Rule]]:
         """The three-valued form of a set: the ids surely in it, surely not, and the
-        undecided rules."""
-        listed = [(r, v) for t in self.tables for r, v in statuses[t]]
+        undecided rules (of a first-hit table, a rule fires only if none before it did)."""
+        listed = [(r, v) for t in self.tables
+                  for r, v in fires(ruleset.tables[t], statuses[t])]
         return (frozenset(r.id for r, v in listed if v),
                 frozenset(r.id for r, v in listed if v is False),
                 [r for r, v in listed if v is None])
@@ -222,7 +223,8 @@ ASSESS = Stage("assess", "assessment", (
     )),
     TableStep("insert", ("first", "unique"),
               {"type": Output("insert_type"), "summary": Output("text")},
-              (Chosen("insert", "insert_type", "insert", "type"),)),
+              (Chosen("insert", "insert_type", "insert", "type"),
+               Fired("insert_rule", ("insert",), ""))),
     TableStep("heel_lift", ("first", "unique"), {"heel_lift": Output("bool")},
               (Chosen("heel_lift", "bool", "heel_lift", "heel_lift"),)),
     TableStep("features", ("collect",), {"feature": Output("text")},

@@ -215,6 +215,9 @@ class Checks:
         def status(state: State) -> tuple[str | None, Var | None]:
             if item in state.present[fact]:
                 return "ok", None
+            applies, why_when = self.ev.eval(inv.when, state)
+            if applies is False:
+                return "ok", None
             without, with_it = self.twin(state, fact, item, False), \
                 self.twin(state, fact, item, True)
             fires, why = self.ev.eval(rule.when, without)
@@ -223,9 +226,9 @@ class Checks:
             levels = [rank[v] for v in with_it.values["triage"]]
             if max(levels) <= level:
                 return "ok", None
-            if fires and min(levels) > level:
+            if fires and min(levels) > level and applies:
                 return "hit", None
-            return None, why or self.ev.blame_of(with_it, "triage")
+            return None, why_when or why or self.ev.blame_of(with_it, "triage")
 
         def confirm(answers: dict[str, Any]) -> str | None:
             base = {**answers, fact: [i for i in answers[fact] if i != item]}
@@ -233,11 +236,12 @@ class Checks:
             before, after = self.run(base), self.run(added)
             if before.stopped or after.stopped:
                 return before.stopped or after.stopped
-            if rule in before.fired[rule.table] and rank[after.facts["triage"]] > level:
+            if rule in before.fired[rule.table] and rank[after.facts["triage"]] > level \
+                    and evaluate(inv.when, before.facts):
                 return None
             return "triage did not drop"
 
-        return Check("monotone", f"{inv.id}:{rule.id}+{item}", inv.file, inv.line, status,
+        return Check("monotone", inv.id, inv.file, inv.line, status,
                      confirm, f"invariant `{inv.id}` fails: `{rule.id}` fires, but adding "
                      f"`{item}` to {fact} makes triage less urgent than "
                      f"{rule.then.get('urgency') or rule.then['level']}")

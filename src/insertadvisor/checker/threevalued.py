@@ -336,7 +336,7 @@ class Walk:
             state.present[fact], state.absent[fact] = parent.present[fact], parent.absent[fact]
             self._keep_blame(state, parent, fact)
             return
-        present, absent, undecided = product.possible_items(state.fired)
+        present, absent, undecided = product.possible_items(state.fired, self.ruleset)
         state.present[fact], state.absent[fact] = present, absent
         state.blame.pop(fact, None)
         if undecided:

@@ -14,7 +14,7 @@ from insertadvisor.model import Invariant, Ruleset
 from insertadvisor.pipeline import STAGES, Chosen, Fired
 from insertadvisor.validate.invariants import renderings
 
-LISTED = {"reason", "action", "text"}  # outputs shown as items of a list
+LISTED = {"reason", "action", "text", "feature"}  # outputs shown as items of a list
 
 
 def _wording(ruleset: Ruleset, stage: str) -> dict[str, tuple[str, ...]]:

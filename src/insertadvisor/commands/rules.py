@@ -177,7 +177,7 @@ def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
             verdict.append("checked for overlaps")
         verdict.append(f"{len(bad)} rules never fire" if bad else "every rule can fire")
         lines.append(f"    {tid} ({policy}, {count} rules): {'; '.join(verdict)}")
-    broken = {f.subject for f in report.findings if f.kind == "invariant"}
+    broken = {f.subject for f in report.findings if f.kind in ("invariant", "monotone", "text")}
     lines.append(f"  invariants ({len(report.invariants)}):")
     lines += [f"    {i}: {'FAILS' if i in broken else 'holds'}" for i in report.invariants]
     if report.ok:

@@ -20,6 +20,7 @@ from insertadvisor.validate.questions import read_interview, read_questions, rea
 from insertadvisor.validate.reporter import Doc, Reporter
 from insertadvisor.validate.tables import Facts, read_derived, read_tables
 from insertadvisor.validate.wording import (
+    check_text,
     placeholders,
     read_insert_labels,
     read_levels,
@@ -54,6 +55,9 @@ def build(docs: list[Doc], sha256: str, *,
     sources = read_sources(merged, out)
     regions, default_region = read_regions(merged, sources, out)
     allowed = placeholders(regions)
+    if texts["disclaimer"]:
+        doc = merged.origin["disclaimer"]
+        check_text(doc, doc.data, "disclaimer", texts["disclaimer"], allowed, out)
     levels = read_levels(merged, sources, allowed, out)
     insert_labels = read_insert_labels(merged, allowed, out)
     report = read_report(merged, allowed, out)
@@ -65,7 +69,7 @@ def build(docs: list[Doc], sha256: str, *,
                                {stage: dict(known) for stage, known in facts.stage.items()},
                                allowed, out)
     tables = read_tables(merged, facts, sources, allowed, report.topics, out)
-    invariants = read_invariants(merged, facts, tables, regions, sources, out)
+    invariants = read_invariants(merged, facts, tables, regions, sources, out, levels)
     tests = read_cases(merged, questions, facts, out)
     if out.problems or not docs or any(not merged.has(k) for k in ("name", "levels")):
         return None, out.problems or [Problem(docs[0].path if docs else "rules", 1, 1,

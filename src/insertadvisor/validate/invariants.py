@@ -15,7 +15,7 @@ from typing import Any
 
 from insertadvisor.conditions import Node
 from insertadvisor.errors import did_you_mean
-from insertadvisor.model import LEVEL_IDS, Invariant, Region, Table
+from insertadvisor.model import LEVEL_IDS, Invariant, Level, Region, Table
 from insertadvisor.pipeline import STAGES, Chosen, Fired, MostUrgent
 from insertadvisor.rules_io.located import located, pos, value_pos
 from insertadvisor.validate.files import Merged
@@ -28,8 +28,8 @@ INVARIANT_KEYS = ("id", "description", "applies_to", "when", "except", *FORMS, *
 
 
 def read_invariants(merged: Merged, facts: Facts, tables: dict[str, Table],
-                    regions: dict[str, Region], sources: Sources,
-                    out: Reporter) -> list[Invariant]:
+                    regions: dict[str, Region], sources: Sources, out: Reporter,
+                    levels: tuple[Level, ...] = ()) -> list[Invariant]:
     found: list[Invariant] = []
     for doc, raw, where in merged.lists["invariants"]:
         what = _named(raw, "invariant")
@@ -69,7 +69,7 @@ def read_invariants(merged: Merged, facts: Facts, tables: dict[str, Table],
         elif form == "monotone":
             new = _monotone(doc, raw, made, facts, tables, out)
         else:
-            new = _text(doc, raw, made, facts, tables, regions, out)
+            new = _text(doc, raw, made, facts, tables, regions, out, levels)
         if when is not None:
             found += new
     return found
@@ -150,7 +150,8 @@ def _monotone(doc: Doc, raw: Any, made: Invariant, facts: Facts, tables: dict[st
 
 
 def _text(doc: Doc, raw: Any, made: Invariant, facts: Facts, tables: dict[str, Table],
-          regions: dict[str, Region], out: Reporter) -> list[Invariant]:
+          regions: dict[str, Region], out: Reporter,
+          levels_of: tuple[Level, ...] = ()) -> list[Invariant]:
     spec = raw["text"]
     if not out.mapping(doc, spec, value_pos(raw, "text"), "`text`",
                        ("excludes", "includes", "rules")):
@@ -173,6 +174,10 @@ def _text(doc: Doc, raw: Any, made: Invariant, facts: Facts, tables: dict[str, T
                         if _says(r.then, phrase, regions, _wording(stage.name, tables)))
             if ids:
                 tests.append(("has_none", product.fact, ids))
+        levels = tuple(level.id for level in levels_of if any(
+            phrase.lower() in shown.lower() for shown in renderings(level.message, regions, {})))
+        if levels:
+            tests.append(("not_in", "triage", levels))
         made.expect = ("all", tuple(tests)) if tests else ("always",)
         return [made]
     texts = spec.get("includes")
@@ -187,6 +192,9 @@ def _text(doc: Doc, raw: Any, made: Invariant, facts: Facts, tables: dict[str, T
     for rid, where in located(named):
         if rid not in all_ids:
             out.problem(doc, where, f"`{rid}` is not a rule{did_you_mean(str(rid), all_ids)}")
+    if "when" in raw:
+        out.at_key(doc, raw, "when", "`when` has no meaning with `includes`: the texts are "
+                                     "checked as written, whatever the answers")
     made.kind, made.rules, made.texts = "includes", tuple(named), tuple(texts)
     return [made]
 

@@ -21,8 +21,11 @@ QUESTION_KEYS = ("id", "stages", "type", "flag", "metavar", "prompt", "help", "h
                  "default")
 QUESTION_TYPES = ("choice", "number", "integer", "set")
 ITEM_KEYS = ("id", "prompt", "hint", "short")
-STEP_KINDS = ("question", "item", "gate")
+STEP_KINDS = ("question", "item", "gate", "skip")
 STEP_KEYS = (*STEP_KINDS, "prompt", "items", "ask_when", "direct_when")
+# The keys each kind of step may have besides its own.
+STEP_EXTRAS = {"question": ("ask_when",), "item": ("ask_when",),
+               "gate": ("prompt", "items", "ask_when", "direct_when"), "skip": ()}
 # Facts the pipeline adds have these names; an answer may not take one (it would be
 # overwritten, or read before it exists). `region` is an answer, named by the contract.
 RESERVED = frozenset({"derived", *(f for s in STAGES.values() for f in s.products),
@@ -107,6 +110,15 @@ def _question(doc: Doc, raw: Any, where: tuple[int, int], allowed: frozenset[str
     if default is not None and str(yes_no(default)) not in values:
         out.at_value(doc, raw, "default", f"default `{default}` is not one of the values"
                                           f"{did_you_mean(default, values)}")
+    # What a question that is not required holds when not given must be one of its
+    # values, so that rules check tries it: a default for a choice, unknown for a number.
+    if raw.get("required") is not True and qtype == "choice" and default is None:
+        out.problem(doc, pos(raw), f"question `{qid}` is not required, so it needs a "
+                                   "`default`: the value when no answer is given")
+    if raw.get("required") is not True and qtype in ("number", "integer") \
+            and raw.get("unknown") is not True:
+        out.problem(doc, pos(raw), f"question `{qid}` is not required, so it needs "
+                                   "`unknown: true`: a number not given is unknown")
     words = {k: out.text(doc, raw, k, f"question `{qid}`", required=k in required)
              for k in ("prompt", "help", "hint", "metavar", "unit")}
     for key in ("prompt", "hint"):
@@ -196,6 +208,7 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
     item_of = {i.id: q.id for q in questions if q.type == "set" for i in q.items}
     grammar = out.grammar(doc)
     asked: dict[str, tuple[int, int]] = {}  # question or item id -> where it is asked
+    gates: dict[str, int] = {}
     steps: list[Step] = []
     for entry, where in located(out.items(doc, raw, stage, "`interview`")):
         if not out.mapping(doc, entry, where, f"a {stage} interview step", STEP_KEYS):
@@ -206,9 +219,16 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
             continue
         kind = kinds[0]
         name = entry[kind]
+        _only_its_keys(doc, entry, kind, out)
+        if kind == "skip":  # items this stage's interview never asks, said so on purpose
+            _skip(doc, entry, stage, item_of, asked, out)
+            continue
         if not isinstance(name, str):
             out.at_value(doc, entry, kind, f"`{kind}` must name it, as text")
             continue
+        if kind == "gate" and gates.setdefault(name, where[0]) != where[0]:
+            out.at_value(doc, entry, kind, f"gate `{name}` is already defined at line "
+                                           f"{gates[name]}")
         conditions = {key: grammar.parse(entry[key], value_pos(entry, key), facts)
                       if key in entry else None for key in ("ask_when", "direct_when")}
         for key, node in conditions.items():
@@ -216,9 +236,12 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
                 _asked_before(doc, entry, key, node, asked, derived, item_of, out)
         if kind == "question":
             if name not in by_id:
-                out.at_value(doc, entry, kind, f"`{name}` is not a {stage} question"
+                out.at_value(doc, entry, kind, f"`{name}` is not a question of {stage}"
                              f"{did_you_mean(name, by_id)}")
                 continue
+            if by_id[name].required and "ask_when" in entry:
+                out.at_key(doc, entry, "ask_when", f"`{name}` is required, so it is always "
+                                                   "asked; a condition would leave it missing")
             # a set question as one step: each of its items, one by one
             owner, items = name, by_id[name].choices if by_id[name].type == "set" else ()
         else:
@@ -240,11 +263,46 @@ def _steps(doc: Doc, raw: Any, stage: str, questions: tuple[Question, ...],
             asked[asked_id] = where
         steps.append(Step(kind, name, owner, items, prompt, conditions["ask_when"],
                           conditions["direct_when"], doc.display, where[0]))
-    for question in questions:
-        if question.type != "set" and question.id not in asked and not out.incomplete:
-            out.problem(doc, value_pos(raw, stage), f"the {stage} interview never asks "
-                                                    f"`{question.id}`")
+    if not out.incomplete:
+        _all_asked(doc, value_pos(raw, stage), stage, questions, asked, out)
     return tuple(steps)
+
+
+def _only_its_keys(doc: Doc, entry: Any, kind: str, out: Reporter) -> None:
+    for key in entry:
+        if key != kind and key not in STEP_EXTRAS[kind]:
+            out.at_key(doc, entry, key, f"`{key}` has no meaning on a {kind} step")
+
+
+def _skip(doc: Doc, entry: Any, stage: str, item_of: dict[str, str],
+          asked: dict[str, tuple[int, int]], out: Reporter) -> None:
+    listed = entry["skip"]
+    if not isinstance(listed, list):
+        out.at_value(doc, entry, "skip", "`skip` takes a list of item ids")
+        return
+    for item, where in located(listed):
+        if item not in item_of:
+            out.problem(doc, where, f"`{item}` is not an item of a {stage} set question"
+                                    f"{did_you_mean(str(item), item_of)}")
+        elif item in asked:
+            out.problem(doc, where, f"`{item}` is already asked at line {asked[item][0]}")
+        else:
+            asked[item] = where
+
+
+def _all_asked(doc: Doc, where: tuple[int, int], stage: str, questions: tuple[Question, ...],
+               asked: dict[str, tuple[int, int]], out: Reporter) -> None:
+    """Every question and every item is asked (or skipped on purpose)."""
+    for question in questions:
+        if not question.id:
+            continue
+        if question.type != "set" and question.id not in asked:
+            out.problem(doc, where, f"the {stage} interview never asks `{question.id}`")
+        missing = [i.id for i in question.items if i.id not in asked]
+        if missing:  # a red flag left out of the prompts would never be asked
+            out.problem(doc, where, f"the {stage} interview never asks {', '.join(missing)}; "
+                                    "ask them, or list them in a `skip` step to say it is on "
+                                    "purpose")
 
 
 def _gate_items(doc: Doc, entry: Any, item_of: dict[str, str], out: Reporter) -> tuple[str, ...]:

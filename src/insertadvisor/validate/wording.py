@@ -162,8 +162,7 @@ def read_regions(merged: Merged, sources: Sources,
                                            f"unknown {', '.join(extra)}" if extra else ""]))
             out.at_value(doc, raw, "fields", f"region `{rid}` must define the same fields as "
                                              f"the first region ({said})")
-        values = {str(k): out.text(doc, fields, k, f"field `{k}` of region `{rid}`")
-                  for k in fields}
+        values = {str(k): out.text(doc, fields, k, f"region `{rid}`") for k in fields}
         for key, text in values.items():
             if "{" in text or "}" in text:
                 out.at_value(doc, fields, key, "a region's field cannot hold a placeholder")
@@ -223,13 +222,14 @@ def read_levels(merged: Merged, sources: Sources, allowed: frozenset[str],
         return ()
     levels = []
     for item, where in located(raw):
-        if not out.mapping(doc, item, where, "a level", LEVEL_KEYS,
+        if not out.mapping(doc, item, where, _level_name(item), LEVEL_KEYS,
                            ("id", "label", "message", "style", "colour", *CITE_REQUIRED)):
             continue
         lid = out.claim_id(doc, item, "a level")
         texts = {k: out.text(doc, item, k, f"level `{lid}`")
                  for k in ("label", "message", "style", "colour")}
         check_text(doc, item, "message", texts["message"], allowed, out)
+        check_text(doc, item, "label", texts["label"], frozenset(), out)
         cited = citation(doc, item, f"level `{lid}`", sources, out)
         levels.append(Level(lid, texts["label"], texts["message"], texts["style"],
                             texts["colour"], cited.text, cited.evidence))
@@ -239,6 +239,11 @@ def read_levels(merged: Merged, sources: Sources, allowed: frozenset[str],
                      "most urgent first (their ids are part of the JSON contract); found "
                      f"{', '.join(ids)}")
     return tuple(levels)
+
+
+def _level_name(item: Any) -> str:
+    lid = item.get("id") if isinstance(item, dict) else None
+    return f"level `{lid}`" if isinstance(lid, str) else "a level"
 
 
 def read_insert_labels(merged: Merged, allowed: frozenset[str], out: Reporter) -> dict[str, str]:
@@ -266,9 +271,9 @@ def read_report(merged: Merged, allowed: frozenset[str], out: Reporter) -> Repor
     headings: dict[str, str] = {}
     if out.mapping(doc, raw.get("headings", {}), value_pos(raw, "headings"),
                    "`report.headings`", HEADINGS, HEADINGS):
-        for key in HEADINGS:
+        for key in HEADINGS:  # words of the report itself: the same in every region
             headings[key] = out.text(doc, raw["headings"], key, "`report.headings`")
-            check_text(doc, raw["headings"], key, headings[key], allowed, out)
+            check_text(doc, raw["headings"], key, headings[key], frozenset(), out)
     topics: dict[str, str] = {}
     given = raw.get("topics", {})
     if not isinstance(given, dict) or not given:
