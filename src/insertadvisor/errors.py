@@ -50,6 +50,15 @@ def os_reason(exc: OSError) -> str:
 FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
 
 
+def one_line(text: str) -> str:
+    """`text` with every character that could split or disguise a line of output (a
+    newline, a control, format or bidi character, a line separator, a lone surrogate)
+    shown escaped, as repr() shows it: a `file:line:column: message` stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class Problem:
     """One problem in a rule set, located as `file:line:column`."""
 

@@ -28,7 +28,7 @@ else:
 
 from insertadvisor import __version__
 from insertadvisor.environment import packaged_rules_dir
-from insertadvisor.errors import Problem, RulesetError
+from insertadvisor.errors import Problem, RulesetError, one_line
 from insertadvisor.model import Ruleset
 
 MAX_RULE_FILE_BYTES = 2_000_000
@@ -36,13 +36,13 @@ MAX_CACHE_BYTES = 20_000_000
 CACHE_FORMAT = "4"  # 4: numbers read in base ten and exactly; 3: regions, interview, sources
 RULE_SUFFIX = ".yaml"
 
-__all__ = ["load_ruleset", "packaged_rules_dir", "rule_files"]
+__all__ = ["load_ruleset", "packaged_rules_dir", "rule_files", "shown_path"]
 
 
 def rule_files(directory: Path) -> list[Path]:
     """The rule set's files, in name order; raise RulesetError if the folder is unusable
     or holds a file that looks like a rule file but would not be read."""
-    where = str(directory)
+    where = shown_path(directory)
     try:
         if not directory.exists():
             raise RulesetError([Problem(where, 1, 1, "no such rule-set folder; pass --rules "
@@ -58,10 +58,10 @@ def rule_files(directory: Path) -> list[Path]:
     for path in entries:
         suffix = path.suffix
         if suffix.lower() in (".yml", ".yaml") and suffix != RULE_SUFFIX:
-            problems.append(Problem(str(path), 1, 1, f"rule files end in {RULE_SUFFIX}; "
+            problems.append(Problem(shown_path(path), 1, 1, f"rule files end in {RULE_SUFFIX}; "
                                     f"rename it to {path.stem}{RULE_SUFFIX}"))
         elif suffix == RULE_SUFFIX and not path.is_file():
-            problems.append(Problem(str(path), 1, 1, "not a readable file (a broken link, "
+            problems.append(Problem(shown_path(path), 1, 1, "not a readable file (a broken link, "
                                                      "or a folder); remove or fix it"))
         elif suffix == RULE_SUFFIX:
             files.append(path)
@@ -78,11 +78,11 @@ def read_files(files: list[Path]) -> dict[Path, bytes]:
         try:
             size = path.stat().st_size
             if size > MAX_RULE_FILE_BYTES:
-                raise RulesetError([Problem(str(path), 1, 1, f"file is {size} bytes; a rule "
+                raise RulesetError([Problem(shown_path(path), 1, 1, f"file is {size} bytes; a rule "
                                             f"file may be at most {MAX_RULE_FILE_BYTES} bytes")])
             contents[path] = path.read_bytes()
         except OSError as exc:
-            raise RulesetError([Problem(str(path), 1, 1, f"cannot read it ({exc.strerror})")]
+            raise RulesetError([Problem(shown_path(path), 1, 1, f"cannot read it ({exc.strerror})")]
                                ) from None
     return contents
 
@@ -124,9 +124,18 @@ _LOADED: dict[tuple[str, str], Ruleset] = {}
 
 
 def _display(directory: Path) -> str:
-    name = directory.name or str(directory)
-    return name.encode("utf-8", "replace").decode("utf-8") if not name.isprintable() \
-        else name
+    return shown_path(directory.name or str(directory))
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as text that any output can hold (stderr, JSON, a report): a byte that is
+    not UTF-8 (a folder named on another system) shown as `\\xff`, never a lone
+    surrogate that would stop a write or make the JSON invalid UTF-8; a newline or control
+    character escaped (errors.one_line)."""
+    text = os.fspath(path)
+    if text.isprintable():
+        return text
+    return one_line(os.fsencode(text).decode("utf-8", "backslashreplace"))
 
 
 def compile_ruleset(contents: dict[Path, bytes], sha: str, display: str) -> Ruleset:
@@ -136,8 +145,7 @@ def compile_ruleset(contents: dict[Path, bytes], sha: str, display: str) -> Rule
 
     docs, problems = [], []
     for path, data in contents.items():
-        shown = path.name.encode("utf-8", "replace").decode("utf-8")
-        where = os.fsdecode(path).encode("utf-8", "replace").decode("utf-8")
+        shown, where = shown_path(path.name), shown_path(path)
         try:
             docs.append(Doc(where, f"{display}/{shown}", load(data.decode("utf-8"))))
         except UnicodeDecodeError:

@@ -4,7 +4,8 @@ real engine (pipeline.run) before it is reported.
 A check's `status(state)` says, for every answer set below a node of the search: "ok"
 (nothing to report), "hit" (every one of them is what it looks for), or None (not yet
 known) with a variable to choose next. Violation checks report their first hit; witness
-checks (a rule that must be able to fire) report when they never hit.
+checks (a rule that must be able to fire, an invariant that must be able to apply) report
+when they never hit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from insertadvisor.pipeline import Run, run
 
 Status = Callable[[State], tuple[str | None, Var | None]]
 Confirm = Callable[[dict[str, Any]], str | None]  # None if confirmed, else why not
+# Checks that fail when they never hit: a rule or derived fact that can never be true, an
+# invariant whose `when` can never be true (it would hold vacuously, proving nothing).
+WITNESS_KINDS = frozenset({"witness", "applies"})
 
 
 class Check:
@@ -28,7 +32,7 @@ class Check:
 
     def __init__(self, kind: str, subject: str, file: str, line: int, status: Status,
                  confirm: Confirm, message: str, reads: frozenset[str] = frozenset()) -> None:
-        self.kind = kind  # gap | overlap | invariant | witness | monotone
+        self.kind = kind  # gap | overlap | invariant | witness | applies | monotone
         self.subject = subject
         self.file = file
         self.line = line
@@ -74,6 +78,8 @@ class Checks:
         for inv in self.ruleset.invariants:
             if inv.applies_to != self.stage:
                 continue
+            if inv.kind in ("expect", "monotone"):
+                out.append(self.applies(inv))
             if inv.kind == "expect":
                 # `when: {any: [a, b]}` holds exactly when `when: a` and `when: b` both
                 # do: one search each is far smaller than one over both at once.
@@ -165,6 +171,26 @@ class Checks:
 
     # -- invariants ------------------------------------------------------------------
 
+    def applies(self, inv: Invariant) -> Check:
+        """A witness: some answers make the invariant's `when` true (its whole `when`, not
+        each part of an `any`). An invariant that never applies holds for no reason."""
+        when = inv.when
+
+        def status(state: State) -> tuple[str | None, Var | None]:
+            value, why = self.ev.eval(when, state)
+            return ("hit", None) if value else ("ok", None) if value is False else (None, why)
+
+        def confirm(answers: dict[str, Any]) -> str | None:
+            done = self.run(answers)
+            if done.stopped:
+                return done.stopped
+            return None if evaluate(when, done.facts) else "its when was false"
+
+        return Check("applies", inv.id, inv.file, inv.line, status, confirm,
+                     f"invariant `{group_of(inv.id)}` never applies in {self.stage}: no "
+                     f"answers make its `when` true ({describe(when)}), so it proves "
+                     "nothing; correct its `when`")
+
     def invariant(self, inv: Invariant, part: Node) -> Check:
         """The invariant, for the answers where `part` of its `when` holds."""
         def status(state: State) -> tuple[str | None, Var | None]:
@@ -245,6 +271,12 @@ class Checks:
                      confirm, f"invariant `{inv.id}` fails: `{rule.id}` fires, but adding "
                      f"`{item}` to {fact} makes triage less urgent than "
                      f"{rule.then.get('urgency') or rule.then['level']}")
+
+
+def group_of(invariant_id: str) -> str:
+    """The invariant as written: `alone` makes one invariant per item, `id:item` (an id
+    holds no `:`, so the part before it is the invariant's own id)."""
+    return invariant_id.partition(":")[0]
 
 
 def negative_items(node: Node, fact: str, derived: tuple[Rule, ...],

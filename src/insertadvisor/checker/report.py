@@ -9,17 +9,21 @@ class Finding:
     """One failure of the proof, with answers that show it (None for a rule that never
     fires and has no example at all, or for a finding about wording)."""
 
-    __slots__ = ("counterexample", "file", "kind", "line", "message", "stage", "subject")
+    __slots__ = ("counterexample", "file", "kind", "line", "message", "parts", "stage",
+                 "subject")
 
     def __init__(self, kind: str, file: str, line: int, subject: str, message: str,
-                 counterexample: dict[str, Any] | None = None, stage: str = "assess") -> None:
-        self.kind = kind  # gap | overlap | shadowed | invariant | monotone | never_true | text
+                 counterexample: dict[str, Any] | None = None, stage: str = "assess",
+                 parts: tuple[str, ...] = ()) -> None:
+        # gap | overlap | shadowed | invariant | monotone | never_true | never_applies | text
+        self.kind = kind
         self.file = file
         self.line = line
         self.subject = subject  # the table, rule, derived fact or invariant concerned
         self.message = message
         self.counterexample = counterexample
         self.stage = stage
+        self.parts = parts or (subject,)  # never_applies: the invariant ids concerned
 
 
 class StageReport:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from insertadvisor.checker.checks import Check, Checks
+from insertadvisor.checker.checks import WITNESS_KINDS, Check, Checks, group_of
 from insertadvisor.checker.partition import Var, build_vars
 from insertadvisor.checker.report import Finding, StageReport
 from insertadvisor.checker.threevalued import Evaluator, State, Walk
@@ -183,10 +183,15 @@ class Prover:
         for check in checks:
             self._below(root, [check])
         failed: dict[tuple[str, str], Check] = {}  # one finding per invariant, not per part
+        parts: dict[str, list[Check]] = {}  # invariant as written -> its `applies` checks
         for c in checks:
-            if c.done if c.kind != "witness" else not c.done:
+            if c.kind == "applies":
+                parts.setdefault(group_of(c.subject), []).append(c)
+            elif c.done if c.kind not in WITNESS_KINDS else not c.done:
                 failed.setdefault((c.kind, c.subject), c)
         findings = [self._finding(c) for c in failed.values()]
+        findings += [self._never_applies(group, found) for group, found in parts.items()
+                     if not all(c.done for c in found)]
         partition = {v.name: len(v.domain) for v in self.vars}
         points = {v.fact: list(v.domain) for v in self.vars if v.kind == "value"}
         classes: dict[str, list[list[str]]] = {}
@@ -224,6 +229,23 @@ class Prover:
             kind = "never_true" if check.subject in derived else "shadowed"
         return Finding(kind, check.file, check.line, check.subject, message, example,
                        self.stage)
+
+    def _never_applies(self, group: str, parts: list[Check]) -> Finding:
+        """One finding per invariant as written: its `when` is never true, or (`alone`)
+        never true with some items alone, whose levels are then never checked."""
+        missed = [c for c in parts if not c.done]
+        first = missed[0]
+        message = first.message
+        if ":" in first.subject:  # the parts of an `alone` invariant, one per item
+            items = ", ".join(f"`{c.subject.partition(':')[2]}`" for c in missed)
+            message = f"invariant `{group}` never applies in {self.stage} " + (
+                "with any one item alone: no answers make its `when` true, so it proves "
+                "nothing" if len(missed) == len(parts) else
+                f"with {items} alone: its `when` rules {'it' if len(missed) == 1 else 'them'}"
+                f" out, so the level listed for {'it' if len(missed) == 1 else 'them'} is "
+                "never checked") + "; correct its `when`"
+        return Finding("never_applies", first.file, first.line, group, message, None,
+                       self.stage, parts=tuple(c.subject for c in missed))
 
     def _shadow_example(self, check: Check) -> dict[str, Any] | None:
         """For a rule that never fires in a first-hit table: answers where its condition

@@ -14,8 +14,16 @@ import typer
 
 from insertadvisor.commands.common import JsonOption, RulesOption
 from insertadvisor.environment import Environment
-from insertadvisor.errors import ExitStatus, InputError, Problem, note_failure
+from insertadvisor.errors import (
+    ExitStatus,
+    InputError,
+    Problem,
+    RulesetError,
+    note_failure,
+    one_line,
+)
 from insertadvisor.flows import write_json
+from insertadvisor.loading import shown_path
 from insertadvisor.model import Invariant, Rule, Ruleset
 
 if TYPE_CHECKING:
@@ -37,11 +45,23 @@ def rules_dir(env: Environment, directory: Path | None, rules: Path | None) -> P
 
 
 def load(env: Environment, directory: Path | None, rules: Path | None,
-         *, use_cache: bool = True) -> tuple[Path, Ruleset]:
+         *, use_cache: bool = True, json_kind: str | None = None) -> tuple[Path, Ruleset]:
+    """The rule set to work on. An invalid one raises RulesetError (exit 3, each problem
+    on stderr); with `json_kind` (--json), stdout first gets a JSON object saying so,
+    `"ok": false` with the problems, so a script reading stdout is never left with
+    nothing."""
     from insertadvisor.loading import load_ruleset
 
     where = rules_dir(env, directory, rules)
-    return where, load_ruleset(where, cache=env.cache_dir, use_cache=use_cache)
+    try:
+        return where, load_ruleset(where, cache=env.cache_dir, use_cache=use_cache)
+    except RulesetError as exc:
+        if json_kind is not None:
+            note_failure(ExitStatus.INVALID_RULES)  # whatever happens to stdout
+            write_json({"kind": json_kind, "ok": False, "valid": False,
+                        "directory": shown_path(where),
+                        "problems": [_problem_json(p) for p in exc.problems]}, env.stdout)
+        raise
 
 
 def located(where: Path, file: str, line: int, message: str) -> Problem:
@@ -57,18 +77,23 @@ def located(where: Path, file: str, line: int, message: str) -> Problem:
         column = len(text) - len(stripped) + 1
     except (OSError, IndexError, UnicodeDecodeError):
         pass
-    return Problem(str(path), line, column, message)
+    return Problem(shown_path(path), line, column, message)
 
 
 def fail(env: Environment, command: str, problems: list[Problem]) -> None:
-    """Write the problems to stderr and exit 3."""
+    """Write the problems to stderr, one line each, and exit 3."""
     for problem in problems:
-        env.stderr.write(f"{problem}\n")
+        env.stderr.write(f"{one_line(str(problem))}\n")
     count = len(problems)
     env.stderr.write(f"insertadvisor: rules {command}: {count} problem"
                      f"{'s' if count != 1 else ''}\n")
     env.stderr.flush()
     raise typer.Exit(ExitStatus.INVALID_RULES)
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {"file": problem.file, "line": problem.line, "column": problem.column,
+            "message": one_line(problem.message)}
 
 
 def provenance(ruleset: Ruleset) -> Provenance:
@@ -86,7 +111,8 @@ def _compact(value: Any) -> str:
 
 def do_validate(env: Environment, directory: Path | None, rules: Path | None,
                 json_out: bool) -> None:
-    where, ruleset = load(env, directory, rules, use_cache=False)  # problems raise: exit 3
+    where, ruleset = load(env, directory, rules, use_cache=False,  # problems raise: exit 3
+                          json_kind="rules-validate" if json_out else None)
     from insertadvisor.loading import rule_files
 
     counts = {
@@ -99,12 +125,13 @@ def do_validate(env: Environment, directory: Path | None, rules: Path | None,
     }
     if json_out:
         write_json({"kind": "rules-validate", "ok": True, "ruleset": provenance(ruleset),
-                    "directory": str(where), **counts}, env.stdout)
+                    "directory": shown_path(where), **counts}, env.stdout)
         return
     env.stdout.write(
-        f"OK: {ruleset.name} {ruleset.version} ({where}, sha256 {ruleset.sha256[:12]}) is "
-        f"valid: files {counts['files']}, derived facts {counts['derived']}, tables "
-        f"{counts['tables']}, rules {counts['rules']}, invariants {counts['invariants']}, "
+        f"OK: {ruleset.name} {ruleset.version} ({shown_path(where)}, sha256 "
+        f"{ruleset.sha256[:12]}) is valid: files {counts['files']}, derived facts "
+        f"{counts['derived']}, tables {counts['tables']}, rules {counts['rules']}, "
+        f"invariants {counts['invariants']}, "
         f"test cases {counts['tests']}.\n")
 
 
@@ -115,7 +142,8 @@ def do_check(env: Environment, directory: Path | None, rules: Path | None,
              json_out: bool) -> None:
     from insertadvisor.checker import check
 
-    where, ruleset = load(env, directory, rules)
+    where, ruleset = load(env, directory, rules,
+                          json_kind="rules-check" if json_out else None)
     report = check(ruleset)
     problems = []
     if report.findings:  # a failure, whatever happens to the output (`rules check | head`)
@@ -137,7 +165,7 @@ def _check_json(ruleset: Ruleset, where: Path, report: Any,
                 problems: list[Problem]) -> dict[str, Any]:
     return {
         "kind": "rules-check", "ok": report.ok, "ruleset": provenance(ruleset),
-        "directory": str(where), "seconds": round(report.seconds, 4),
+        "directory": shown_path(where), "seconds": round(report.seconds, 4),
         "combinations": report.combinations,
         "stages": [{"stage": s.stage, "combinations": s.combinations, "nodes": s.nodes,
                     "checks": s.checks, "points": s.points, "classes": s.classes}
@@ -154,7 +182,7 @@ def _check_json(ruleset: Ruleset, where: Path, report: Any,
 def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
     from insertadvisor.conditions import show_value
 
-    lines = [f"Checked {ruleset.name} {ruleset.version} ({where}) in "
+    lines = [f"Checked {ruleset.name} {ruleset.version} ({shown_path(where)}) in "
              f"{report.seconds:.2f} s, over every answer set:"]
     for stage in report.stages:
         lines.append(f"  {stage.stage}: {stage.combinations:,} combinations of answer "
@@ -178,8 +206,11 @@ def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
         verdict.append(f"{len(bad)} rules never fire" if bad else "every rule can fire")
         lines.append(f"    {tid} ({policy}, {count} rules): {'; '.join(verdict)}")
     broken = {f.subject for f in report.findings if f.kind in ("invariant", "monotone", "text")}
+    # an invariant whose `when` is never true holds for no reason: not counted as holding
+    idle = {part for f in report.findings if f.kind == "never_applies" for part in f.parts}
     lines.append(f"  invariants ({len(report.invariants)}):")
-    lines += [f"    {i}: {'FAILS' if i in broken else 'holds'}" for i in report.invariants]
+    lines += [f"    {i}: " + ("FAILS" if i in broken else "NEVER APPLIES (its when is never "
+                              "true)" if i in idle else "holds") for i in report.invariants]
     if report.ok:
         lines.append(f"OK: no gap, no overlap, no rule that never fires; all "
                      f"{len(report.invariants)} invariants hold.")
@@ -198,24 +229,27 @@ def do_test(env: Environment, directory: Path | None, rules: Path | None, json_o
             verbose: bool) -> None:
     from insertadvisor.ruletests import run_tests
 
-    where, ruleset = load(env, directory, rules)
+    where, ruleset = load(env, directory, rules,
+                          json_kind="rules-test" if json_out else None)
     results = run_tests(ruleset)
     failed = [r for r in results if not r.passed]
     if failed:  # a failure, whatever happens to the output (`rules test | head`)
         note_failure(ExitStatus.INVALID_RULES)
-    problems = [located(where, r.file, r.line, f'test "{r.name}" ({r.stage}): {d}')
+    problems = [located(where, r.file, r.line, one_line(f'test "{r.name}" ({r.stage}): {d}'))
                 for r in failed for d in r.differences]
     if json_out:
         write_json({"kind": "rules-test", "ok": not failed, "ruleset": provenance(ruleset),
                     "passed": len(results) - len(failed), "failed": len(failed),
                     "results": [{"stage": r.stage, "name": r.name, "line": r.line,
                                  "passed": r.passed, "differences": r.differences}
-                                for r in results]}, env.stdout)
+                                for r in results],
+                    "problems": [_problem_json(p) for p in problems]}, env.stdout)
     else:
-        lines = [f"{'PASS' if r.passed else 'FAIL'} {r.stage}: {r.name}" for r in results
-                 if verbose or not r.passed]
+        lines = [one_line(f"{'PASS' if r.passed else 'FAIL'} {r.stage}: {r.name}")
+                 for r in results if verbose or not r.passed]
         lines.append(f"{len(results)} tests: {len(results) - len(failed)} passed, "
-                     f"{len(failed)} failed ({ruleset.name} {ruleset.version}, {where})")
+                     f"{len(failed)} failed ({ruleset.name} {ruleset.version}, "
+                     f"{shown_path(where)})")
         env.stdout.write("\n".join(lines) + "\n")
     if problems:
         fail(env, "test", problems)

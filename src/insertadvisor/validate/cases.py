@@ -43,7 +43,8 @@ def read_cases(merged: Merged, questions: dict[str, tuple[Question, ...]], facts
         for case, where in located(entries):
             if not out.mapping(doc, case, where, "a test case", CASE_KEYS, CASE_KEYS[:3]):
                 continue
-            out.text(doc, case, "name", "a test case")
+            name = out.text(doc, case, "name", "a test case")
+            out.printable(doc, case, "name", name, "the name of a test case")
             if "answers" in case:
                 _answers(doc, case, questions[stage], out)
             if "expect" in case:

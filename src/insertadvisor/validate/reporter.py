@@ -87,6 +87,17 @@ class Reporter:
             return ""
         return value.strip()
 
+    def printable(self, doc: Doc, mapping: Any, key: str, value: str, what: str) -> bool:
+        """Whether a text shown on one line of output (a name in `file:line: message`)
+        holds no control, format or line-separator character, which could split the line
+        or disguise it; report it if it does."""
+        bad = [c for c in dict.fromkeys(value) if not c.isprintable() and c != " "]
+        if bad:
+            shown = ", ".join(repr(c) for c in bad)
+            self.at_value(doc, mapping, key, f"{what} must be printable text on one line; "
+                          f"it holds {shown}: remove {'it' if len(bad) == 1 else 'them'}")
+        return not bad
+
     def flag(self, doc: Doc, mapping: Any, key: str) -> bool:
         """An optional true/false key."""
         if key in mapping and not isinstance(mapping[key], bool):
