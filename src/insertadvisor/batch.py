@@ -28,7 +28,15 @@ from typing import IO, Any
 
 from insertadvisor.answers import JSON_DECODER, AnswerError, DuplicateKey, complete, parse_mapping
 from insertadvisor.assessment import SCHEMA_VERSION, assess
-from insertadvisor.errors import InputError, OutputError, not_utf8, os_reason, wide_encoding
+from insertadvisor.errors import (
+    InputError,
+    OutputError,
+    Problem,
+    RulesetError,
+    not_utf8,
+    os_reason,
+    wide_encoding,
+)
 from insertadvisor.model import Question, Ruleset
 
 FORMATS = ("jsonl", "csv")
@@ -43,6 +51,9 @@ class Tally:
 
     records: int = 0
     rejected: int = 0
+    # records the rule set could not decide (a gap): the first one's problem, and how many
+    gap: Problem | None = None
+    gaps: int = 0
 
 
 def error_line(line: int, message: str) -> str:
@@ -63,6 +74,7 @@ class Assessor:
         self.questions: tuple[Question, ...] = ruleset.questions["assess"]
         self.by_id = {q.id: q for q in self.questions}
         self.required = tuple(q.id for q in self.questions if q.required)
+        self.gaps: list[Problem] = []  # the problem of each record the rule set left open
 
     def line_for(self, raw: Any, line: int) -> tuple[str, bool]:
         """(output line, rejected?) for one decoded record (a mapping of raw answers)."""
@@ -79,7 +91,14 @@ class Assessor:
             return _rejected(line, f"missing required key{'s' if len(missing) > 1 else ''} "
                                    f"{', '.join(missing)} (\"unknown\" is accepted where it "
                                    "fits)")
-        return _dumps(assess(self.ruleset, complete(self.questions, answers))), False
+        try:
+            return _dumps(assess(self.ruleset, complete(self.questions, answers))), False
+        except RulesetError as exc:
+            # A gap in the rule set is the rule set's fault, not this record's, and not
+            # the next records': this line says so, the batch goes on, and ends with 3.
+            self.gaps.append(exc.problems[0])
+            return _rejected(line, "the rule set decides nothing for these answers ("
+                                   f"{exc.problems[0].message}); see the error at the end")
 
 
 def _rejected(line: int, message: str) -> tuple[str, bool]:
@@ -285,6 +304,8 @@ def run_batch(ruleset: Ruleset, source: IO[Any], out: IO[Any], fmt: str = "jsonl
             sink.close(quietly=True)  # the results so far are whole lines: keep them
         raise
     sink.close()
+    if assessor.gaps:
+        tally.gap, tally.gaps = assessor.gaps[0], len(assessor.gaps)
     return tally
 
 

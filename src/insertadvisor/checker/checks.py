@@ -63,6 +63,18 @@ class Checks:
         self.ev = ev
         self.walk = walk
         self.twin = twin  # a node with one item of a set forced present or absent
+        self.seen: dict[int, tuple[list[Any], int, int]] = {}  # see firsts()
+
+    def firsts(self, statuses: list[Any]) -> tuple[int, int]:
+        """The places of the first rule that holds and of the first undecided one (the
+        length if none) in one list of a table's statuses, worked out once per list."""
+        found = self.seen.get(id(statuses))
+        if found is None or found[0] is not statuses:
+            values = [v for _, v in statuses]
+            true_at = values.index(True) if True in values else len(values)
+            none_at = values.index(None) if None in values else len(values)
+            found = self.seen[id(statuses)] = (statuses, true_at, none_at)
+        return found[1], found[2]
 
     def run(self, answers: dict[str, Any]) -> Run:
         return engine(self.ruleset, self.stage, answers)
@@ -104,15 +116,22 @@ class Checks:
 
     def fires(self, table: Table, rule: Rule) -> Check:
         first = table.hit_policy == "first"
+        # A table's statuses are always in the same order: the rule's place is found
+        # once, and what comes before it is read from a summary kept per list of
+        # statuses (shared by every node where it is unchanged), so a status costs the
+        # same whatever the table's size (`rules check` with thousands of thresholds).
+        where: list[int] = []
 
         def status(state: State) -> tuple[str | None, Var | None]:
             statuses = state.fired[table.id]
-            index = next(i for i, (r, _) in enumerate(statuses) if r is rule)
+            if not where:
+                where.append(next(i for i, (r, _) in enumerate(statuses) if r is rule))
+            index = where[0]
             value = statuses[index][1]
-            before = [v for _, v in statuses[:index]] if first else []
-            if value is False or True in before:
+            true_at, none_at = self.firsts(statuses) if first else (index, index)
+            if value is False or true_at < index:
                 return "ok", None
-            if value is True and None not in before:
+            if value is True and none_at >= index:
                 return "hit", None
             earlier = [r for r, v in statuses[:index] if v is None] if first else []
             return None, self.walk.blame(state, [*earlier, rule]) or \
@@ -183,7 +202,9 @@ class Checks:
         def confirm(answers: dict[str, Any]) -> str | None:
             done = self.run(answers)
             if done.stopped:
-                return done.stopped
+                # A table with a gap stopped the run first: that gap is the finding (an
+                # unconfirmed hit would send the search through every answer set).
+                return None
             return None if evaluate(when, done.facts) else "its when was false"
 
         return Check("applies", inv.id, inv.file, inv.line, status, confirm,

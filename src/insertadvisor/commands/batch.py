@@ -126,6 +126,13 @@ def register(app: typer.Typer) -> None:
                 progress.finish()
             if file != "-":
                 source.close()
+        if tally.gap is not None:
+            from insertadvisor.errors import Problem, RulesetError
+
+            gap = tally.gap
+            raise RulesetError([Problem(gap.file, gap.line, gap.column, (
+                f"{gap.message} ({tally.gaps:,} of {tally.records:,} records; the others "
+                "were answered)"))])
         if tally.rejected:
             raise InputError(f"batch: {tally.rejected:,} of {tally.records:,} records rejected "
                              "(see their error lines in the output)")

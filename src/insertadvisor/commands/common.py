@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from insertadvisor.errors import InputError
 from insertadvisor.model import Question
 
 RulesOption = Annotated[
@@ -35,17 +36,18 @@ def with_question_options(questions: tuple[Question, ...]) -> Callable[
         fixed = [p for p in base.parameters.values() if p.name != "answers_given"]
         extra = []
         for q in questions:
-            many = q.type == "set"
             help_text = q.help + (f" One of: {', '.join(q.choices)}." if q.type == "choice"
                                   else "")
             option = typer.Option(None, q.flag, metavar=q.metavar, help=help_text,
                                   show_default=False, rich_help_panel="Answers")
-            annotation = list[str] | None if many else str | None
+            # Every answer flag is read as a list, so that a single-value one given twice
+            # is refused (Click would keep the last value, silently changing an answer).
+            annotation = list[str] | None
             extra.append(inspect.Parameter(q.id, inspect.Parameter.KEYWORD_ONLY,
                                            default=option, annotation=annotation))
 
         def command(**kwargs: Any) -> Any:
-            given = {q.id: kwargs.pop(q.id) for q in questions}
+            given = {q.id: _one_or_many(q, kwargs.pop(q.id)) for q in questions}
             return func(answers_given={k: v for k, v in given.items() if v not in (None, [])},
                         **kwargs)
 
@@ -57,3 +59,15 @@ def with_question_options(questions: tuple[Question, ...]) -> Callable[
         return command
 
     return decorate
+
+
+def _one_or_many(question: Question, values: list[str] | None) -> list[str] | str | None:
+    """A set question's values; else its one value, or InputError if it was given more
+    than once (`--age 40 --age 70`: which one the person meant is not ours to guess)."""
+    if question.type == "set" or not values:
+        return values
+    if len(values) > 1:
+        shown = ", ".join(values)
+        raise InputError(f"{question.flag} was given {len(values)} times ({shown}); it takes "
+                         f"one value: give it once")
+    return values[0]
