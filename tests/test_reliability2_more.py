@@ -260,3 +260,176 @@ def test_a_non_utf8_folder_name_does_not_crash_assess(tmp_path: Path) -> None:
                       "--json"])
     assert result.status == 0, result.stderr
     assert json.loads(result.stdout)["ruleset"]["name"] == "minimal"
+
+
+# -- the compiled-rules cache: only an entry it can verify is used, and none blocks -------
+
+
+def _entry(rules: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from insertadvisor import loading
+
+    monkeypatch.setattr(loading, "_LOADED", {})
+    load_ruleset(rules, cache=cache)
+    files = list(cache.glob("*.marshal"))
+    assert len(files) == 1
+    return files[0]
+
+
+def _planted(data: dict[str, Any]) -> dict[str, Any]:
+    """The same rule set with another decision: every insert rule says `none`."""
+    for table in data["tables"]:
+        for rule in table["rules"]:
+            if "type" in rule.get("then", {}):
+                rule["then"] = {**rule["then"], "type": "none"}
+    return data
+
+
+UNTRUSTED = ["planted", "planted, digest recomputed without the sha", "other rule set",
+             "group-writable", "other-writable", "symlink", "folder", "fifo", "truncated"]
+
+
+@pytest.mark.parametrize("kind", UNTRUSTED)
+def test_no_untrusted_cache_entry_is_used_and_none_blocks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    import hashlib
+    import marshal
+
+    from insertadvisor import loading
+
+    rules = plant(MINIMAL, tmp_path / "rules", [])
+    cache = tmp_path / "cache"
+    file = _entry(rules, cache, monkeypatch)
+    blob = file.read_bytes()
+    good = load_ruleset(rules, use_cache=False)
+    if kind.startswith("planted"):
+        payload = marshal.dumps(_planted(marshal.loads(blob[64:])))
+        digest = blob[:64] if kind == "planted" else \
+            hashlib.sha256(payload).hexdigest().encode()
+        file.write_bytes(digest + payload)
+    elif kind == "other rule set":
+        other = plant(V1, tmp_path / "v1", [])
+        v1_file = _entry(other, tmp_path / "c2", monkeypatch)
+        file.write_bytes(v1_file.read_bytes())
+    elif kind.endswith("writable"):
+        file.chmod(0o620 if kind.startswith("group") else 0o602)
+    elif kind == "symlink":
+        real = tmp_path / "elsewhere.marshal"
+        real.write_bytes(blob)
+        file.unlink()
+        file.symlink_to(real)
+    elif kind == "folder":
+        file.unlink()
+        file.mkdir()
+    elif kind == "fifo":
+        file.unlink()
+        os.mkfifo(file)
+    else:
+        file.write_bytes(blob[: len(blob) // 2])
+    calls: list[object] = []
+    original = loading.compile_ruleset
+
+    def counted(*args: Any) -> Ruleset:
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(loading, "compile_ruleset", counted)
+    monkeypatch.setattr(loading, "_LOADED", {})
+    loaded = load_ruleset(rules, cache=cache)  # a FIFO would block here if opened to wait
+    assert calls, "the entry was trusted"
+    assert loaded.to_data() == good.to_data()
+    assert not list(cache.glob(".*.tmp"))
+
+
+# -- flags answer only the questions they name; a rule set's own questions get flags -------
+
+
+@pytest.mark.parametrize("item", ["red_flag", "numb", "foot_pain"])
+def test_each_given_item_answers_only_its_own_question(item: str) -> None:
+    ruleset = load_ruleset(MINIMAL, use_cache=False)
+    symptoms = next(q for q in ruleset.questions["assess"] if q.id == "symptoms")
+    others = [i for i in symptoms.items if i.id != item]
+    typed = "flat\n2\n" + "n\n" * len(others) + "30\n"
+    result = run_cli(["assess", "--rules", str(MINIMAL), "--symptom", item, "--json"],
+                     stdin=typed, tty=True)
+    assert result.status == 0, result.stderr
+    for other in others:
+        assert (other.prompt or other.id) in result.stderr
+    given = next(i for i in symptoms.items if i.id == item)
+    assert given.prompt is None or given.prompt not in result.stderr
+    assert json.loads(result.stdout)["answers"]["symptoms"] == [item]
+
+
+def test_a_renamed_question_gets_its_flag_and_the_packaged_ones_are_refused(
+        tmp_path: Path) -> None:
+    where = plant(MINIMAL, tmp_path / "set", [("questions.yaml", "flag: --symptom",
+                                               "flag: --warning-sign")])
+    core = ["--rules", str(where), "--arch", "flat", "--pain-weeks", "2", "--json"]
+    done = run_cli(["assess", *core, "--warning-sign", "red_flag"])
+    assert done.status == 0, done.stderr
+    assert json.loads(done.stdout)["triage"] == "emergency"
+    for flag in ("--symptom", "--overpronation"):
+        refused = run_cli(["assess", *core, flag, "x"])
+        assert refused.status == 2 and f"No such option: {flag}" in refused.stderr
+
+
+# -- rules check: a time budget, and progress on a terminal -------------------------------
+
+
+def test_a_spent_time_budget_fails_the_check(tmp_path: Path) -> None:
+    where = thresholds(MINIMAL, tmp_path / "big", 400)
+    result = run_cli(["rules", "check", "--time-budget", "0.001", str(where)])
+    assert result.status == 3
+    assert "not finished within the time budget of 0.001 s" in result.stderr
+    assert "OK:" not in result.stdout
+    data = json.loads(run_cli(["rules", "check", "--json", "--time-budget", "0.001",
+                               str(where)]).stdout)
+    assert data["ok"] is False and data["finished"] is False
+    assert run_cli(["rules", "check", "--time-budget", "600", str(MINIMAL)]).status == 0
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "soon", "nan"])
+def test_a_time_budget_that_is_not_a_positive_number_is_refused(budget: str) -> None:
+    result = run_cli(["rules", "check", "--time-budget", budget, str(MINIMAL)])
+    assert result.status == 2 and "--time-budget" in result.stderr
+
+
+def test_progress_is_shown_on_a_terminal_after_a_second_and_cleared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from insertadvisor.checker import budget
+
+    where = thresholds(MINIMAL, tmp_path / "big", 100)
+    quick = run_cli(["rules", "check", str(where)], tty=True)
+    assert quick.status == 0 and "nodes searched" not in quick.stderr  # under a second
+    monkeypatch.setattr(budget, "QUIET_SECONDS", 0.0)
+    monkeypatch.setattr(budget, "EVERY", 1)
+    shown = run_cli(["rules", "check", str(where)], tty=True)
+    assert shown.status == 0
+    assert "\rrules check: " in shown.stderr and " nodes searched, " in shown.stderr
+    assert shown.stderr.endswith("\r\x1b[K")
+    piped = run_cli(["rules", "check", str(where)])
+    assert "nodes searched" not in piped.stderr  # not on a pipe or file
+
+
+def test_the_watch_reads_the_clock_rarely_and_stops_at_the_budget() -> None:
+    from insertadvisor.checker.budget import EVERY, OverBudget, Watch
+
+    now = [0.0]
+    reads: list[float] = []
+
+    def clock() -> float:
+        reads.append(now[0])
+        return now[0]
+
+    seen: list[int] = []
+    watch = Watch(clock, budget=5.0, progress=lambda n, s: seen.append(n))
+    for _ in range(EVERY * 3):
+        watch.tick()
+    assert len(reads) == 4 and seen == []  # start + 3 readings, under a second
+    now[0] = 2.0
+    for _ in range(EVERY):
+        watch.tick()
+    assert seen == [EVERY * 4]
+    now[0] = 6.0
+    with pytest.raises(OverBudget, match="5 s"):
+        for _ in range(EVERY):
+            watch.tick()

@@ -19,6 +19,7 @@ import gc
 import time
 from collections.abc import Callable
 
+from insertadvisor.checker.budget import OverBudget, Watch
 from insertadvisor.checker.checks import engine
 from insertadvisor.checker.partition import number_points
 from insertadvisor.checker.report import CheckReport, Finding, StageReport
@@ -27,12 +28,19 @@ from insertadvisor.checker.wording import check_wording
 from insertadvisor.model import Ruleset
 from insertadvisor.pipeline import STAGES, TABLES
 
-__all__ = ["CheckReport", "Finding", "StageReport", "check", "number_points", "violates"]
+__all__ = ["CheckReport", "Finding", "OverBudget", "StageReport", "check", "number_points",
+           "violates"]
 
 
-def check(ruleset: Ruleset, clock: Callable[[], float] = time.perf_counter) -> CheckReport:
-    """Prove the rule set; every failure comes back as a Finding with a counterexample."""
+def check(ruleset: Ruleset, clock: Callable[[], float] = time.perf_counter, *,
+          budget: float | None = None,
+          progress: Callable[[int, float], None] | None = None) -> CheckReport:
+    """Prove the rule set; every failure comes back as a Finding with a counterexample.
+
+    `progress(nodes, seconds)` is called now and then once a second has passed; a proof
+    not finished within `budget` seconds raises budget.OverBudget (exit 3)."""
     start = clock()
+    watch = Watch(clock, budget, progress) if budget is not None or progress else None
     stages, findings = [], []
     # The search keeps every node it walks (other checks reuse them) and makes no cycles:
     # the cyclic collector would only rescan that growing heap, again and again.
@@ -40,7 +48,7 @@ def check(ruleset: Ruleset, clock: Callable[[], float] = time.perf_counter) -> C
     gc.disable()
     try:
         for stage in STAGES:
-            report, found = Prover(ruleset, stage).prove()
+            report, found = Prover(ruleset, stage, watch).prove()
             stages.append(report)
             findings += found
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from insertadvisor.checker.budget import Watch
 from insertadvisor.checker.checks import WITNESS_KINDS, Check, Checks, group_of
 from insertadvisor.checker.partition import Var, build_vars
 from insertadvisor.checker.report import Finding, StageReport
@@ -24,8 +25,9 @@ SPLIT = 4  # a value answer with more possible values than this is halved (Prove
 
 
 class Prover:
-    def __init__(self, ruleset: Ruleset, stage: str) -> None:
+    def __init__(self, ruleset: Ruleset, stage: str, watch: Watch | None = None) -> None:
         self.ruleset = ruleset
+        self.watch = watch  # ticked at every node walked (progress, time budget)
         self.stage = stage
         self.vars = build_vars(ruleset, stage)
         self.ev = Evaluator(self.vars)
@@ -125,6 +127,8 @@ class Prover:
             if child is None:  # a node another check's search has not walked yet
                 child = state.children[key] = self.narrow(state, branch, part)
                 self.nodes += 1
+                if self.watch is not None:
+                    self.watch.tick()
                 self.walk.run(child, state, narrower=True)
             self._below(child, open_checks)
 

@@ -7,6 +7,7 @@ validate, check and test exit 3 when they find problems, each written to stderr 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -139,12 +140,27 @@ def do_validate(env: Environment, directory: Path | None, rules: Path | None,
 
 
 def do_check(env: Environment, directory: Path | None, rules: Path | None,
-             json_out: bool) -> None:
-    from insertadvisor.checker import check
+             json_out: bool, budget: float | None = None) -> None:
+    from insertadvisor.checker import OverBudget, check
 
+    if budget is not None and not math.isfinite(budget):
+        raise InputError(f"--time-budget {budget}: give a number of seconds, more than 0")
     where, ruleset = load(env, directory, rules,
                           json_kind="rules-check" if json_out else None)
-    report = check(ruleset)
+    shown = _Progress(env) if env.stderr_isatty else None
+    try:
+        report = check(ruleset, budget=budget, progress=shown)
+    except OverBudget as exc:
+        note_failure(ExitStatus.INVALID_RULES)  # not proved: a failure, whatever stdout does
+        if json_out:
+            write_json({"kind": "rules-check", "ok": False, "finished": False,
+                        "ruleset": provenance(ruleset), "directory": shown_path(where),
+                        "nodes": exc.nodes, "problems": [{"kind": "time_budget",
+                                                          "message": str(exc)}]}, env.stdout)
+        raise
+    finally:
+        if shown is not None:
+            shown.clear()
     problems = []
     if report.findings:  # a failure, whatever happens to the output (`rules check | head`)
         note_failure(ExitStatus.INVALID_RULES)
@@ -159,6 +175,26 @@ def do_check(env: Environment, directory: Path | None, rules: Path | None,
         env.stdout.write(_check_text(ruleset, where, report))
     if problems:
         fail(env, "check", problems)
+
+
+class _Progress:
+    """`rules check` still going, on one line of a terminal's stderr."""
+
+    __slots__ = ("env", "shown")
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.shown = False
+
+    def __call__(self, nodes: int, seconds: float) -> None:
+        self.env.stderr.write(f"\rrules check: {nodes:,} nodes searched, {seconds:.0f} s")
+        self.env.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.env.stderr.write("\r\x1b[K")
+            self.env.stderr.flush()
 
 
 def _check_json(ruleset: Ruleset, where: Path, report: Any,
@@ -379,7 +415,11 @@ def register(app: typer.Typer) -> None:
 
     @group.command("check")
     def check(ctx: typer.Context, directory: DirArgument = None,
-              rules: RulesOption = None, json_out: JsonOption = False) -> None:
+              rules: RulesOption = None, json_out: JsonOption = False,
+              time_budget: Annotated[float | None, typer.Option(
+                  "--time-budget", metavar="SECONDS", min=0.001, show_default=False,
+                  help="Stop after SECONDS: an unfinished proof fails (exit 3).")] = None,
+              ) -> None:
         """Prove the rule set complete, consistent and safe for every answer set.
 
         Example: insertadvisor rules check rules/
@@ -388,8 +428,9 @@ def register(app: typer.Typer) -> None:
         (not sampling): first-hit and unique tables have no gap, unique tables no
         overlap, no rule is shadowed, and every invariant holds. Each failure comes with
         answers that show it (usable with assess --answers -). Exit 3 on any failure.
+        On a terminal, a proof longer than a second shows its progress on stderr.
         """
-        do_check(ctx.obj, directory, rules, json_out)
+        do_check(ctx.obj, directory, rules, json_out, time_budget)
 
     @group.command("test")
     def test(ctx: typer.Context, directory: DirArgument = None,

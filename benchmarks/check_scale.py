@@ -1,0 +1,82 @@
+"""How `rules check` grows with the number of distinct thresholds (issue 13).
+
+    python benchmarks/check_scale.py [SIZES...]      (default: 100 300 1000 5000)
+
+Synthetic rule sets: the test fixture tests/rulesets/minimal with n more rules in a collect
+table, each `pain_weeks >= k` for a different k (n distinct thresholds on one number
+answer). Each size is checked in-process (the checker, not start-up) and timed in CPU
+seconds (`time.process_time`: the machine is shared, and wall time would measure the
+other jobs). The figures are ratios: each size's time to the smallest size's, against
+what n log n and n^2 growth would give. The target: no worse than n log n, i.e. every
+ratio at most (n log n) / (n0 log n0), with 25% allowed for noise.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "tests" / "rulesets" / "minimal"
+SIZES = (100, 300, 1000, 5000)
+NOISE = 1.25
+
+
+def thresholds(target: Path, n: int, base: Path = MINIMAL) -> Path:
+    """A copy of `base` at `target` with n more distinct thresholds on `pain_weeks`."""
+    shutil.copytree(base, target)
+    edits = [("questions.yaml", "    max: 100\n    required: true\n    prompt: Weeks of pain?",
+              f"    max: {n + 10}\n    required: true\n    prompt: Weeks of pain?"),
+             ("tables.yaml", "  - id: insert\n    hit_policy: first\n",
+              "".join(f"      - id: routine-weeks-{k}\n"
+                      f"        when: {{pain_weeks: {{gte: {k}}}}}\n"
+                      f"        then: {{urgency: routine, to: GP, reason: Weeks {k}.}}\n"
+                      "        source: [TEST]\n        evidence: guidance\n"
+                      for k in range(7, 7 + n)) + "  - id: insert\n    hit_policy: first\n")]
+    for name, old, new in edits:
+        path = target / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return target
+
+
+def measure(n: int, folder: Path) -> tuple[float, int]:
+    """CPU seconds of one `rules check` of n thresholds, and the nodes it walked."""
+    from insertadvisor.checker import check
+    from insertadvisor.loading import load_ruleset
+
+    ruleset = load_ruleset(thresholds(folder / str(n), n), use_cache=False)
+    start = time.process_time()
+    report = check(ruleset)
+    seconds = time.process_time() - start
+    if not report.ok:
+        raise RuntimeError(f"{n} thresholds: {[f.message for f in report.findings][:3]}")
+    return seconds, report.stages[0].nodes
+
+
+def main(argv: list[str]) -> int:
+    sizes = [int(a) for a in argv] or list(SIZES)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="insertadvisor-check-scale-") as tmp:
+        figures = [(n, *measure(n, Path(tmp))) for n in sizes]
+    n0, t0, _ = figures[0]
+    print("| thresholds | CPU s | nodes | time ratio | n log n ratio | n^2 ratio | ok |")
+    print("|---|---|---|---|---|---|---|")
+    for n, seconds, nodes in figures:
+        ratio = seconds / t0
+        nlogn = (n * math.log(n)) / (n0 * math.log(n0))
+        square = (n / n0) ** 2
+        fine = ratio <= nlogn * NOISE
+        ok = ok and fine
+        print(f"| {n:,} | {seconds:.2f} | {nodes:,} | {ratio:.1f}x | {nlogn:.1f}x | "
+              f"{square:.0f}x | {'yes' if fine else 'NO'} |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
