@@ -433,3 +433,64 @@ def test_the_watch_reads_the_clock_rarely_and_stops_at_the_budget() -> None:
     with pytest.raises(OverBudget, match="5 s"):
         for _ in range(EVERY):
             watch.tick()
+
+
+# -- flags and an answers file: sets merge, single values from flags override -------------
+
+
+def test_a_symptom_flag_adds_to_the_file_s_emergency_symptom(tmp_path: Path) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"arch": "flat", "pain_weeks": 2, "symptoms": ["red_flag"]}),
+                       encoding="utf-8")
+    result = run_cli(["assess", "--rules", str(MINIMAL), "--answers", str(answers),
+                      "--symptom", "numb", "--json"])
+    data = json.loads(result.stdout)
+    assert data["answers"]["symptoms"] == ["red_flag", "numb"]
+    assert data["triage"] == "emergency"
+
+
+@pytest.mark.parametrize("where", [MINIMAL, V1], ids=["minimal", "v1"])
+def test_every_set_merges_and_every_single_value_flag_overrides_the_file(
+        tmp_path: Path, where: Path) -> None:
+    ruleset = load_ruleset(where, use_cache=False)
+    questions = ruleset.questions["assess"]
+    base: dict[str, Any] = {}
+    for q in questions:
+        if q.type == "set":
+            base[q.id] = [q.items[0].id]
+        elif q.type == "choice":
+            base[q.id] = q.values[0]
+        else:
+            base[q.id] = q.min if q.min is not None else 0
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps(base), encoding="utf-8")
+    for q in questions:
+        if q.type == "set":
+            if len(q.items) < 2:
+                continue
+            flag_value, expected = q.items[1].id, [q.items[0].id, q.items[1].id]
+        elif q.type == "choice":
+            flag_value = expected = q.values[-1]
+        else:
+            expected = (q.min or 0) + 1
+            flag_value = str(expected)
+        result = run_cli(["assess", "--rules", str(where), "--answers", str(answers),
+                          q.flag, flag_value, "--json"])
+        assert result.status == 0, (q.id, result.stderr)
+        assert json.loads(result.stdout)["answers"][q.id] == expected, q.id
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from insertadvisor import loading
+
+    cache = tmp_path / "cache"
+    for step in ("replace", "fdopen"):
+        with monkeypatch.context() as patch:
+            def broken(*args: Any, **kwargs: Any) -> Any:
+                raise OSError(28, "No space left on device")
+
+            patch.setattr(loading.os, step, broken)
+            patch.setattr(loading, "_LOADED", {})
+            load_ruleset(MINIMAL, cache=cache)
+        assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")], step
