@@ -465,6 +465,7 @@ def test_every_set_merges_and_every_single_value_flag_overrides_the_file(
     answers = tmp_path / "a.json"
     answers.write_text(json.dumps(base), encoding="utf-8")
     for q in questions:
+        expected: Any
         if q.type == "set":
             if len(q.items) < 2:
                 continue
@@ -490,7 +491,7 @@ def test_a_failed_cache_write_leaves_no_temporary_file(
             def broken(*args: Any, **kwargs: Any) -> Any:
                 raise OSError(28, "No space left on device")
 
-            patch.setattr(loading.os, step, broken)
+            patch.setattr(os, step, broken)
             patch.setattr(loading, "_LOADED", {})
             load_ruleset(MINIMAL, cache=cache)
         assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")], step
