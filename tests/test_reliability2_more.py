@@ -5,6 +5,7 @@ level, every place a gap record can stand)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -156,8 +157,13 @@ def test_every_reserved_name_is_refused_as_a_question_id(tmp_path: Path, name: s
         in result.stderr
 
 
-def test_insert_as_a_question_id_is_refused_before_rules_check() -> None:
-    assert "insert" in RESERVED
+def test_insert_as_a_question_id_is_refused_before_rules_check(tmp_path: Path) -> None:
+    where = plant(MINIMAL, tmp_path / "set", [("questions.yaml", "  - id: age\n",
+                                               "  - id: insert\n")])
+    result = run_cli(["rules", "check", str(where)])
+    assert result.status == 3
+    assert "`insert` is a fact the pipeline adds" in result.stderr
+    assert "RecursionError" not in result.stderr and "internal error" not in result.stderr
 
 
 @pytest.mark.parametrize("level", LEVEL_IDS)
@@ -178,22 +184,26 @@ ANSWERED = {"arch": "normal", "pain_weeks": 2}
 UNDECIDED = {"arch": "unknown", "pain_weeks": 2}
 
 
-def test_a_gap_mid_batch_does_not_stop_the_batch(tmp_path: Path) -> None:
+def test_a_gap_is_refused_before_the_first_record(tmp_path: Path) -> None:
     where = plant(MINIMAL, tmp_path / "set", [GAP])
     lines = [ANSWERED, UNDECIDED, ANSWERED]
     result = run_cli(["batch", "--rules", str(where), "-"],
                      stdin="".join(json.dumps(r) + "\n" for r in lines))
-    assert result.status == 3
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o["kind"] for o in out] == ["assessment", "error", "assessment"]
-    assert "decides nothing for these answers" in out[1]["error"]
-    assert "tables.yaml:" in result.stderr and "1 of 3 records" in result.stderr
+    assert result.status == 3 and result.stdout == ""
+    assert "table `insert` (first) has a gap" in result.stderr
+    assert "no record was read" in result.stderr and "tables.yaml:" in result.stderr
+    fine = run_cli(["batch", "--rules", str(MINIMAL), "-"], stdin=json.dumps(ANSWERED) + "\n")
+    assert fine.status == 0
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 @pytest.mark.parametrize("pattern", ["g", "ag", "ga", "aga", "gag", "agga", "aaaag"])
-def test_wherever_gap_records_stand_every_line_is_answered(tmp_path: Path, fmt: str,
-                                                          pattern: str) -> None:
+def test_wherever_gap_records_stand_no_record_is_half_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, pattern: str) -> None:
+    """Refused before the first record; and should the check before it miss a gap, the
+    records that fall into it are error lines, every other one is answered, exit 3."""
+    from insertadvisor import checker
+
     where = plant(MINIMAL, tmp_path / "set", [GAP])
     records = [UNDECIDED if c == "g" else ANSWERED for c in pattern]
     if fmt == "csv":
@@ -201,11 +211,43 @@ def test_wherever_gap_records_stand_every_line_is_answered(tmp_path: Path, fmt: 
                                              for r in records)
     else:
         text = "".join(json.dumps(r) + "\n" for r in records)
-    result = run_cli(["batch", "--rules", str(where), "--format", fmt, "-"], stdin=text)
+    args = ["batch", "--rules", str(where), "--format", fmt, "-"]
+    refused = run_cli(args, stdin=text)
+    assert refused.status == 3 and refused.stdout == ""
+    monkeypatch.setattr(checker, "gaps", lambda ruleset, stage="assess": [])
+    result = run_cli(args, stdin=text)
     assert result.status == 3
-    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
-    assert kinds == ["error" if c == "g" else "assessment" for c in pattern]
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["kind"] for o in out] == ["error" if c == "g" else "assessment" for c in pattern]
+    assert all("decides nothing for these answers" in o["error"] for o in out
+               if o["kind"] == "error")
     assert f"{pattern.count('g')} of {len(pattern)} records" in result.stderr
+
+
+@pytest.mark.parametrize("where", [MINIMAL, V1], ids=["minimal", "v1"])
+def test_every_table_that_must_decide_is_checked_before_a_batch(tmp_path: Path,
+                                                                where: Path) -> None:
+    """Each first-hit or unique table with its catch-all removed: refused before any
+    record, naming that table."""
+    from insertadvisor.checker import gaps
+    from insertadvisor.model import Table
+
+    ruleset = load_ruleset(where, use_cache=False)
+    assert gaps(ruleset) == []
+    tried = []
+    for table in ruleset.stage_tables["assess"].values():
+        catch_all = [r for r in table.rules if r.when in (("always",), ("otherwise",))]
+        if table.hit_policy == "collect" or not catch_all:
+            continue
+        planted = copy.copy(ruleset)
+        planted.stage_tables = {**ruleset.stage_tables, "assess": {
+            **ruleset.stage_tables["assess"], table.id: Table(
+                table.id, table.hit_policy, tuple(r for r in table.rules
+                                                  if r not in catch_all),
+                table.file, table.line)}}
+        assert table.id in [f.subject for f in gaps(planted)], table.id
+        tried.append(table.id)
+    assert tried
 
 
 # -- rules check grows about linearly in the thresholds of one answer ---------------------

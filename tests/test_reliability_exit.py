@@ -192,9 +192,10 @@ def test_a_failure_noted_before_writing_survives_a_closed_pipe(
 
     real = rules.do_check
 
-    def noting(env: Any, directory: Any, rules_option: Any, json_out: bool) -> None:
+    def noting(env: Any, directory: Any, rules_option: Any, json_out: bool,
+               *rest: Any) -> None:
         note_failure(ExitStatus.INVALID_RULES)
-        real(env, directory, rules_option, json_out)
+        real(env, directory, rules_option, json_out, *rest)
 
     monkeypatch.setattr(rules, "do_check", noting)
     assert _run_into_closed_pipe(["rules", "check", str(places["failing"])]) == 3

@@ -195,8 +195,9 @@ class Prover:
 
     # ---- the proof
 
-    def prove(self) -> tuple[StageReport, list[Finding]]:
-        checks = self.checks.all()
+    def prove(self, kinds: frozenset[str] | None = None) -> tuple[StageReport, list[Finding]]:
+        """The proof; with `kinds`, of those checks only (`{"gap"}` before a batch)."""
+        checks = [c for c in self.checks.all() if kinds is None or c.kind in kinds]
         # One search per check: each branches only on what it depends on. (One search for
         # all of them would branch on every answer any of them reads, everywhere.) The
         # root, and the case splits made at it, are shared.

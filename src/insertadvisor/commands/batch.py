@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
         arch, overpronation, leg_length_diff_mm and pain_weeks are required. Each output
         line is the compact `assess --json` object, or {"kind": "error", "line": N,
         "error": "..."} for a rejected record; a bad record never stops the batch, and the
-        exit status is 2 at the end if any was rejected. CSV input (--format csv, or a
+        exit status is 2 at the end if any was rejected. A rule set with a gap is refused
+        before the first record (exit 3). CSV input (--format csv, or a
         .csv file) has a header row of answer keys, with symptoms separated by ";".
         """
         from insertadvisor.batch import FORMATS, run_batch
@@ -108,6 +109,7 @@ def register(app: typer.Typer) -> None:
         if chosen not in FORMATS:
             raise InputError(f"--format {fmt}: not a known format; use {' or '.join(FORMATS)}")
         ruleset = load_rules(env, rules)
+        refuse_gaps(ruleset)
         if file == "-" and env.stdin_isatty:
             env.stderr.write(f"insertadvisor batch: reading {chosen.upper()} answers from the "
                              "terminal; end with Ctrl-D (give a FILE to read one)\n")
@@ -136,3 +138,19 @@ def register(app: typer.Typer) -> None:
         if tally.rejected:
             raise InputError(f"batch: {tally.rejected:,} of {tally.records:,} records rejected "
                              "(see their error lines in the output)")
+
+
+def refuse_gaps(ruleset: Any) -> None:
+    """Before the first record: a rule set with a gap (answers no rule of a table applies
+    to) is refused as a whole (exit 3, each gap located, with answers that fall through),
+    instead of failing the records that fall into it one by one."""
+    import json
+
+    from insertadvisor.checker import gaps
+    from insertadvisor.errors import Problem, RulesetError
+
+    found = gaps(ruleset)
+    if found:
+        raise RulesetError([Problem(f.file, f.line, 1, (
+            f"{f.message}, e.g. for {json.dumps(f.counterexample, ensure_ascii=False)}; run "
+            "`insertadvisor rules check` (no record was read)")) for f in found])
