@@ -78,6 +78,10 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 
         where = "stdin" if answers_file == "-" else answers_file
         raw = parse_text(read_source(answers_file, env.stdin), where)
+        if "resourceType" in raw:  # a FHIR QuestionnaireResponse (imported only then)
+            from insertadvisor.fhir import response_answers
+
+            raw = response_answers(ruleset, stage, raw, f"--answers {where}")
         answers.update(parse_mapping(questions, raw, f"--answers {where}", stage=stage))
         answered.update(i.id for q in questions if q.type == "set" and q.id in answers
                         for i in q.items)

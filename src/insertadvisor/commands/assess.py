@@ -27,7 +27,8 @@ AnswersOption = Annotated[
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", metavar="FILE", show_default=False,
-                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json."),
+                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json; "
+                      ".fhir.json writes a FHIR R4 Bundle."),
 ]
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Show the rules that fired and why.")
