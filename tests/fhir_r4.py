@@ -173,3 +173,97 @@ def _conform(answered: list[dict[str, Any]], items: list[dict[str, Any]]) -> Non
             options = [(o["valueCoding"]["system"], o["valueCoding"]["code"])
                        for o in item["answerOption"]]
             assert (answer[key]["system"], answer[key]["code"]) in options, got
+
+
+def fill(form: dict[str, Any], answers: dict[str, Any], *,
+         hidden_too: bool = False) -> tuple[dict[str, Any], set[tuple[str, Any]]]:
+    """The QuestionnaireResponse a forms system would give for `form`, filled in by a
+    person whose answers are `answers` (question id -> value, as the JSON answers spell
+    them; a set is a list of item ids). Read from the form alone (its linkIds, types,
+    answerOptions and enableWhen), not from the tool's own writer: a group's booleans are
+    set items, a boolean no item's answer names is a gate (yes when one of the items it
+    enables is chosen). An item the form disables is left out, as a renderer would, unless
+    `hidden_too`; the answers so left out are returned as (question id, item id or None).
+    """
+    state: dict[str, Any] = {}
+    hidden: set[tuple[str, Any]] = set()
+    items = _fill_items(form.get("item", []), answers, state, hidden, hidden_too)
+    out: dict[str, Any] = {"resourceType": "QuestionnaireResponse",
+                           "questionnaire": f"{form['url']}|{form['version']}",
+                           "status": "completed"}
+    if items:
+        out["item"] = items
+    return out, hidden
+
+
+def _fill_items(items: list[dict[str, Any]], answers: dict[str, Any], state: dict[str, Any],
+                hidden: set[tuple[str, Any]], hidden_too: bool) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] == "display":
+            continue
+        if item["type"] == "group":
+            inner = _fill_items(item["item"], answers, state, hidden, hidden_too)
+            if inner:
+                out.append({"linkId": item["linkId"], "item": inner})
+            continue
+        value, said = _value(item, items, answers)
+        if value is None:
+            continue
+        shown = _enabled(item, state)
+        if shown:
+            state[item["linkId"]] = value
+        elif said is not None:
+            hidden.add(said)
+        if shown or hidden_too:
+            out.append({"linkId": item["linkId"],
+                        "answer": [{"value" + ANSWER_OF[item["type"]]: value}]})
+    return out
+
+
+def _value(item: dict[str, Any], siblings: list[dict[str, Any]],
+           answers: dict[str, Any]) -> tuple[Any, tuple[str, Any] | None]:
+    """The value a person with `answers` gives this item, and which answer it says."""
+    link = item["linkId"]
+    if link in answers:  # a question of its own
+        given = answers[link]
+        if given is None:
+            return None, None  # unknown: left blank
+        if "answerOption" in item:
+            (option,) = (o["valueCoding"] for o in item["answerOption"]
+                         if o["valueCoding"]["code"] == str(given))
+            return option, (link, None)
+        return given, (link, None)
+    question, _, chosen = link.partition(".")
+    if chosen and question in answers:  # an item of a set
+        picked = chosen in (answers[question] or ())
+        return picked, (question, chosen) if picked else None  # "no" is the default
+    gated = [s["linkId"].partition(".") for s in siblings
+             if any(t["question"] == link for t in s.get("enableWhen", []))]
+    if gated and gated[0][0] in answers:  # a gate of the set its items belong to
+        return any(i in (answers[q] or ()) for q, _, i in gated), None
+    return None, None
+
+
+def _enabled(item: dict[str, Any], state: dict[str, Any]) -> bool:
+    tests = item.get("enableWhen", [])
+    if not tests:
+        return True
+    results = [_holds(t, state.get(t["question"])) for t in tests]
+    return all(results) if item.get("enableBehavior", "all") == "all" else any(results)
+
+
+def _holds(test: dict[str, Any], got: Any) -> bool:
+    (key,) = _values(test, "answer")
+    wanted = test[key]
+    if test["operator"] == "exists":
+        return (got is not None) == wanted
+    if test["operator"] == "!=":
+        return got != wanted  # an unanswered question is not equal (R4)
+    if got is None:
+        return False
+    if isinstance(wanted, dict):
+        got, wanted = (got["system"], got["code"]), (wanted["system"], wanted["code"])
+    compare = {"=": got == wanted, ">": got > wanted, "<": got < wanted,
+               ">=": got >= wanted, "<=": got <= wanted}
+    return compare[test["operator"]]

@@ -9,9 +9,6 @@ no SNOMED CT. FHIR stays off the hot path and no FHIR library is imported by src
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from insertadvisor.model import Ruleset
 
 from .conftest import CORE_FLAGS, V1, run_cli
 from .fhir_r4 import conforms, validate
+from .test_hot_path import modules_after
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "insertadvisor"
 
@@ -152,23 +150,8 @@ def test_an_unknown_batch_format_names_fhir_too() -> None:
     assert done.status == 2 and "or fhir (FHIR Bundles out)" in done.stderr
 
 
-PROBE = """
-import json, sys
-from insertadvisor.cli import run
-status = run(sys.argv[1:])
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
-sys.exit(status)
-"""
-
-
 def _modules(args: list[str], cache: Path) -> set[str]:
-    env = dict(os.environ, INSERTADVISOR_CACHE_DIR=str(cache))
-    env.pop("INSERTADVISOR_RULES", None)
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    line = next(x for x in done.stderr.splitlines() if x.startswith("MODULES "))
-    return set(json.loads(line[len("MODULES "):]))
+    return modules_after(args, cache)[0]
 
 
 def test_fhir_is_imported_only_when_asked_for(tmp_path: Path) -> None:

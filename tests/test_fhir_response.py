@@ -19,9 +19,10 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Ruleset
 
 from .conftest import V1, run_cli
-from .fhir_r4 import conforms, validate
+from .fhir_r4 import conforms, fill, validate
 
 COMMANDS = {"assess": "assess", "checkin": "checkin"}
+FORMS = {"assess": "questionnaire", "checkin": "checkin-questionnaire"}
 
 
 def _rulesets() -> list[tuple[str, Ruleset]]:
@@ -56,6 +57,52 @@ def test_every_worked_example_gives_the_same_result_from_its_response(
             from_fhir = run_cli([*args, _write(tmp_path / f"{number}.fhir.json", filled)])
             assert from_json.status == 0, (case["name"], from_json.stderr)
             assert from_fhir.status == from_json.status, (case["name"], from_fhir.stderr)
+            assert json.loads(from_fhir.stdout) == json.loads(from_json.stdout), case["name"]
+            count += 1
+    assert count > 0
+
+
+def _printed_form(rules: str, stage: str, region: Any) -> dict[str, Any]:
+    """The Questionnaire as the CLI prints it for these rules and the example's region."""
+    args = ["schema", FORMS[stage], "--format", "fhir", "--rules", rules]
+    done = run_cli(args + (["--region", str(region)] if region else []))
+    assert done.status == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _without(raw: dict[str, Any], hidden: set[tuple[str, Any]]) -> dict[str, Any]:
+    """The answers less those the form hid (a hidden set item is not reported)."""
+    out = dict(raw)
+    for question, item in hidden:
+        if item is None:
+            out.pop(question, None)
+        else:
+            out[question] = [i for i in out[question] if i != item]
+    return out
+
+
+@pytest.mark.parametrize("stage", ["assess", "checkin"])
+@pytest.mark.parametrize("hidden_too", [True, False], ids=["every-item", "as-shown"])
+def test_the_printed_questionnaire_filled_from_each_worked_example_gives_its_result(
+        tmp_path: Path, stage: str, hidden_too: bool) -> None:
+    """Questionnaire (as printed, for the example's region) -> a response filled in from
+    the form alone (tests/fhir_r4.fill) -> `assess --answers` -> the result the JSON
+    answers give. Filled as a renderer would (disabled items left out), it gives the result
+    of the JSON answers less what the form hid."""
+    count = 0
+    for rules, ruleset in _rulesets():
+        for number, case in enumerate(ruleset.tests.get(stage, [])):
+            raw = dict(case.get("answers") or {})
+            form = _printed_form(rules, stage, raw.get("region"))
+            filled, hidden = fill(form, raw, hidden_too=hidden_too)
+            validate(filled)
+            conforms(filled, form)
+            expected = raw if hidden_too else _without(raw, hidden)
+            args = [COMMANDS[stage], "--json", "--rules", rules, "--answers"]
+            from_json = run_cli([*args, _write(tmp_path / f"{number}.json", expected)])
+            from_fhir = run_cli([*args, _write(tmp_path / f"{number}.fhir.json", filled)])
+            assert from_json.status == 0, (case["name"], from_json.stderr)
+            assert from_fhir.status == 0, (case["name"], from_fhir.stderr)
             assert json.loads(from_fhir.stdout) == json.loads(from_json.stdout), case["name"]
             count += 1
     assert count > 0
