@@ -22,7 +22,8 @@ from insertadvisor.model import Question
 AnswersOption = Annotated[
     str | None,
     typer.Option("--answers", metavar="FILE|-", show_default=False,
-                 help="Answers from a YAML or JSON file (- for stdin); flags override it."),
+                 help="Answers from a YAML or JSON file, or a FHIR QuestionnaireResponse "
+                 "(- for stdin); flags override it."),
 ]
 OutputOption = Annotated[
     Path | None,
