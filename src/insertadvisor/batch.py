@@ -26,7 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from insertadvisor.answers import JSON_DECODER, AnswerError, DuplicateKey, complete, parse_mapping
+from insertadvisor.answers import (
+    JSON_DECODER,
+    AnswerError,
+    DuplicateKey,
+    complete,
+    is_fhir_resource,
+    parse_mapping,
+)
 from insertadvisor.assessment import SCHEMA_VERSION, assess
 from insertadvisor.errors import InputError, OutputError, not_utf8, os_reason, wide_encoding
 from insertadvisor.model import Question, Ruleset
@@ -77,7 +84,7 @@ class Assessor:
             return _rejected(line, f"the record is {kind}; each line must be a JSON object "
                                    "of answers, like {\"arch\": \"flat\", ...}")
         try:
-            if "resourceType" in raw:  # imported only for FHIR records
+            if is_fhir_resource(raw):  # FHIR imported only for such records
                 from insertadvisor.fhir import response_answers
 
                 raw = response_answers(self.ruleset, "assess", raw, f"line {line}")

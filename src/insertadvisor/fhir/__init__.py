@@ -7,19 +7,8 @@ this package is imported only when FHIR is asked for. docs/fhir.md describes the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from insertadvisor.fhir.bundle import bundle
 from insertadvisor.fhir.questionnaire import questionnaire
 from insertadvisor.fhir.response import response, response_answers
 
-RESOURCE_TYPE = "resourceType"  # the key that makes a JSON object a FHIR resource
-
-__all__ = ["RESOURCE_TYPE", "bundle", "is_resource", "questionnaire", "response",
-           "response_answers"]
-
-
-def is_resource(data: Mapping[Any, Any]) -> bool:
-    """Is this decoded JSON object a FHIR resource (rather than an answers mapping)?"""
-    return RESOURCE_TYPE in data
+__all__ = ["bundle", "questionnaire", "response", "response_answers"]

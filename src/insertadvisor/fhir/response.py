@@ -15,7 +15,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from insertadvisor.answers import AnswerError
+from insertadvisor.answers import FHIR_RESOURCE_KEY, AnswerError
 from insertadvisor.errors import did_you_mean
 from insertadvisor.fhir import codes
 from insertadvisor.fhir.questionnaire import Target, questionnaire, targets
@@ -30,7 +30,7 @@ def response_answers(ruleset: Ruleset, stage: str, resource: Mapping[str, Any],
                      where: str = "answers") -> dict[str, Any]:
     """The answers of a QuestionnaireResponse to this rule set's questionnaire of `stage`;
     AnswerError naming the problem (`where` starts each message)."""
-    kind = resource.get("resourceType")
+    kind = resource.get(FHIR_RESOURCE_KEY)
     if kind != RESOURCE:
         raise AnswerError(f"{where}: a FHIR {_show(kind)} resource, not a {RESOURCE}; give "
                           f"a {RESOURCE} to `insertadvisor schema {_kind(stage)} --format "
