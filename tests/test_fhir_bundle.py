@@ -8,6 +8,7 @@ no SNOMED CT. FHIR stays off the hot path and no FHIR library is imported by src
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,19 @@ def _pairs(value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, list):
         return [p for v in value for p in _pairs(v)]
     return []
+
+
+def test_a_batch_builds_the_questionnaire_once_per_rule_set_stage_and_region(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("insertadvisor.fhir.response")  # not fhir.response()
+    ruleset = load_ruleset(packaged_rules_dir())
+    built: list[Any] = []
+    real = module.questionnaire
+    monkeypatch.setattr(module, "_FORMS", {})
+    monkeypatch.setattr(module, "questionnaire",
+                        lambda *args: built.append(args[1:]) or real(*args))
+    results = _results(ruleset, "assess")
+    regions = {r["answers"].get("region") for r in results}
+    for result in results:
+        assert fhir.bundle(ruleset, result)  # type: ignore[arg-type]
+    assert sorted(built, key=repr) == sorted({("assess", r) for r in regions}, key=repr)

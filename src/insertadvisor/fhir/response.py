@@ -154,7 +154,7 @@ def response(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> dict[s
     """
     from insertadvisor.assessment import REGION
 
-    form = questionnaire(ruleset, stage, answers.get(REGION))
+    form = _form(ruleset, stage, answers.get(REGION))
     given = _values(ruleset, stage, answers)
     defaults = {codes.link(q.id): q.default for q in ruleset.questions[stage]
                 if q.type == "choice" and q.id != REGION}
@@ -166,6 +166,25 @@ def response(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> dict[s
     if items:
         out["item"] = items
     return out
+
+
+# The questionnaires written from, by rule set hash, stage and region: a batch writes one
+# Bundle per record, and building the form is half the cost of one. Only read, never
+# handed out. Bounded: a process sees few rule sets and regions.
+_FORMS: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+_MAX_FORMS = 64
+
+
+def _form(ruleset: Ruleset, stage: str, region: str | None) -> dict[str, Any]:
+    if not ruleset.sha256:  # a rule set built in memory: nothing to key it by
+        return questionnaire(ruleset, stage, region)
+    key = (ruleset.sha256, stage, region)
+    form = _FORMS.get(key)
+    if form is None:
+        if len(_FORMS) >= _MAX_FORMS:
+            _FORMS.clear()
+        form = _FORMS[key] = questionnaire(ruleset, stage, region)
+    return form
 
 
 def _values(ruleset: Ruleset, stage: str, answers: Mapping[str, Any]) -> dict[str, Any]:
