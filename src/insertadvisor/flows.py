@@ -67,7 +67,7 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
                     given: dict[str, Any], no_input: bool, no_color: bool) -> dict[str, Any]:
     """Answers from the file, then the flags over it (a set's items are added to the
     file's), then prompts for the rest."""
-    from insertadvisor.answers import complete, parse_answer, parse_mapping
+    from insertadvisor.answers import complete, is_fhir_resource, parse_answer, parse_mapping
 
     questions = ruleset.questions[stage]
     by_id = {q.id: q for q in questions}
@@ -78,6 +78,10 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 
         where = "stdin" if answers_file == "-" else answers_file
         raw = parse_text(read_source(answers_file, env.stdin), where)
+        if is_fhir_resource(raw):  # a QuestionnaireResponse (FHIR imported only then)
+            from insertadvisor.fhir import response_answers
+
+            raw = response_answers(ruleset, stage, raw, f"--answers {where}")
         answers.update(parse_mapping(questions, raw, f"--answers {where}", stage=stage))
         answered.update(i.id for q in questions if q.type == "set" and q.id in answers
                         for i in q.items)

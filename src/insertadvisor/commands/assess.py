@@ -22,12 +22,14 @@ from insertadvisor.model import Question
 AnswersOption = Annotated[
     str | None,
     typer.Option("--answers", metavar="FILE|-", show_default=False,
-                 help="Answers from a YAML or JSON file (- for stdin); flags override it."),
+                 help="Answers from a YAML or JSON file, or a FHIR QuestionnaireResponse "
+                 "(- for stdin); flags override it."),
 ]
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", metavar="FILE", show_default=False,
-                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json."),
+                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json; "
+                      ".fhir.json writes a FHIR R4 Bundle."),
 ]
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Show the rules that fired and why.")

@@ -79,8 +79,9 @@ def register(app: typer.Typer) -> None:
                                             help="JSONL (or CSV) answers; - or nothing for "
                                                  "stdin.")] = "-",
         fmt: Annotated[str | None, typer.Option(
-            "--format", metavar="jsonl|csv", show_default=False,
-            help="Input format (default: csv for a .csv file, else jsonl).")] = None,
+            "--format", metavar="jsonl|csv|fhir", show_default=False,
+            help="Input format (default: csv for a .csv file, else jsonl); fhir reads JSON "
+                 "lines and writes one FHIR R4 Bundle per result line.")] = None,
         rules: RulesOption = None,
         no_progress: Annotated[bool, typer.Option(
             "--no-progress", help="No progress display (it is shown only when stderr is a "
@@ -99,14 +100,18 @@ def register(app: typer.Typer) -> None:
         "error": "..."} for a rejected record; a bad record never stops the batch, and the
         exit status is 2 at the end if any was rejected. CSV input (--format csv, or a
         .csv file) has a header row of answer keys, with symptoms separated by ";".
+        A JSON line may also be a FHIR QuestionnaireResponse to `insertadvisor schema
+        questionnaire --format fhir`; with --format fhir each result line is a FHIR
+        Bundle (docs/fhir.md), and rejected records keep their error lines.
         """
-        from insertadvisor.batch import FORMATS, run_batch
+        from insertadvisor.batch import FORMATS, run_batch  # jsonl, csv, fhir
         from insertadvisor.errors import InputError
 
         env: Environment = ctx.obj
         chosen = (fmt or ("csv" if file.lower().endswith(".csv") else "jsonl")).lower()
         if chosen not in FORMATS:
-            raise InputError(f"--format {fmt}: not a known format; use {' or '.join(FORMATS)}")
+            raise InputError(f"--format {fmt}: not a known format; use jsonl or csv (answers "
+                             "in, JSON lines out), or fhir (FHIR Bundles out)")
         ruleset = load_rules(env, rules)
         if file == "-" and env.stdin_isatty:
             env.stderr.write(f"insertadvisor batch: reading {chosen.upper()} answers from the "
