@@ -257,13 +257,13 @@ def _holds(test: dict[str, Any], got: Any) -> bool:
     (key,) = _values(test, "answer")
     wanted = test[key]
     if test["operator"] == "exists":
-        return (got is not None) == wanted
+        return bool((got is not None) == wanted)
     if test["operator"] == "!=":
-        return got != wanted  # an unanswered question is not equal (R4)
+        return bool(got != wanted)  # an unanswered question is not equal (R4)
     if got is None:
         return False
     if isinstance(wanted, dict):
         got, wanted = (got["system"], got["code"]), (wanted["system"], wanted["code"])
     compare = {"=": got == wanted, ">": got > wanted, "<": got < wanted,
                ">=": got >= wanted, "<=": got <= wanted}
-    return compare[test["operator"]]
+    return bool(compare[test["operator"]])
