@@ -14,6 +14,7 @@ from insertadvisor.commands.common import (
     JsonOption,
     NoColorOption,
     NoInputOption,
+    PlainOption,
     RulesOption,
     with_question_options,
 )
@@ -84,9 +85,11 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         rules: RulesOption = None,
         output: OutputOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
                         no_input=no_input, rules=rules, output=output, no_color=no_color)
@@ -103,9 +106,11 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         rules: RulesOption = None,
         output: OutputOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
                         rules=rules, output=output, no_color=no_color)

@@ -3,42 +3,89 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import IO, Annotated, Any, TextIO
 
 import typer
 
-from insertadvisor.commands.common import RulesOption
+from insertadvisor.commands.common import PlainOption, RulesOption
 from insertadvisor.environment import Environment
 from insertadvisor.flows import load_rules
 
 
 class Progress:
-    """A one-line progress display on stderr, redrawn only every few thousand records."""
+    """Progress on stderr (a terminal), then a one-line summary: records, errors, seconds.
 
-    def __init__(self, stream: TextIO, source: IO[Any] | None, total: int | None) -> None:
-        self.stream, self.total = stream, total
+    On a terminal that can redraw, one line redrawn in place (`\\r`), at most a few times
+    a second, with the rate and, for a file, how much is done and the time left. Plain
+    (--plain, $INSERTADVISOR_PLAIN, TERM=dumb: a screen reader, a log, an old terminal):
+    whole lines only, never `\\r` or escape codes, one every PLAIN_EVERY seconds.
+    """
+
+    REDRAW_EVERY = 0.2  # seconds between redraws of the line in place
+    PLAIN_EVERY = 5.0  # seconds between whole lines
+
+    def __init__(self, stream: TextIO, source: IO[Any] | None, total: int | None,
+                 plain: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.total, self.plain, self.clock = stream, total, plain, clock
         raw = getattr(source, "buffer", source)
         self.tell = getattr(raw, "tell", None) if total else None
+        self.started = self.shown = clock()
         self.drawn = False
 
     def __call__(self, records: int) -> None:
-        text = f"insertadvisor batch: {records:,} records"
-        if self.tell is not None and self.total:
-            try:
-                done = min(self.tell() / self.total, 1.0)
-            except (OSError, ValueError):
-                done = None
-            if done is not None:
-                filled = int(done * 20)
-                text = f"[{'#' * filled}{'.' * (20 - filled)}] {done:4.0%}  {records:,} records"
-        self.stream.write("\r" + text + "\x1b[K")
+        now = self.clock()
+        if now - self.shown < (self.PLAIN_EVERY if self.plain else self.REDRAW_EVERY):
+            return
+        self.shown = now
+        text = self.line(records, now - self.started)
+        if self.plain:
+            self.stream.write(f"insertadvisor batch: {text}\n")
+        else:
+            self.stream.write("\r" + text + "\x1b[K")
+            self.drawn = True
         self.stream.flush()
-        self.drawn = True
 
-    def finish(self) -> None:
+    def line(self, records: int, elapsed: float) -> str:
+        """`[####....]  40%  8,192 records  4,100/s  about 3 s left` (the bar: not plain)."""
+        rate = records / elapsed if elapsed > 0 else 0.0
+        parts = [f"{records:,} records", f"{rate:,.0f}/s"]
+        done = self._done()
+        if done is not None and done > 0:
+            parts.insert(0, f"{done:4.0%}".strip())
+            parts.append(f"about {_duration(elapsed * (1 - done) / done)} left")
+            if not self.plain:
+                filled = int(done * 20)
+                parts.insert(0, f"[{'#' * filled}{'.' * (20 - filled)}]")
+        return "  ".join(parts) if not self.plain else ", ".join(parts)
+
+    def _done(self) -> float | None:
+        if self.tell is None or not self.total:
+            return None
+        try:
+            return min(float(self.tell()) / self.total, 1.0)
+        except (OSError, ValueError):
+            return None
+
+    def finish(self, records: int | None = None, rejected: int = 0) -> None:
+        """Clear the line; with the records done (the batch ended), say what it did."""
         if self.drawn:
             self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        if records is not None:
+            seconds = self.clock() - self.started
+            self.stream.write(f"insertadvisor batch: {records:,} record"
+                              f"{'' if records == 1 else 's'}, {rejected:,} error"
+                              f"{'' if rejected == 1 else 's'}, {seconds:.1f} s\n")
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _open(name: str, env: Environment) -> tuple[IO[Any], int | None]:
@@ -85,6 +132,7 @@ def register(app: typer.Typer) -> None:
         no_progress: Annotated[bool, typer.Option(
             "--no-progress", help="No progress display (it is shown only when stderr is a "
                                   "terminal).")] = False,
+        plain: PlainOption = False,
     ) -> None:
         """Assess many records: one answers object per line in, one JSON result per line out.
 
@@ -104,6 +152,7 @@ def register(app: typer.Typer) -> None:
         from insertadvisor.errors import InputError
 
         env: Environment = ctx.obj
+        env.plain_asked = plain
         chosen = (fmt or ("csv" if file.lower().endswith(".csv") else "jsonl")).lower()
         if chosen not in FORMATS:
             raise InputError(f"--format {fmt}: not a known format; use {' or '.join(FORMATS)}")
@@ -114,16 +163,17 @@ def register(app: typer.Typer) -> None:
         source, size = _open(file, env)
         where = f"batch {'stdin' if file == '-' else file}"
         progress = None
+        tally = None
         try:
             refuse_same_file(source, env.stdout, where)
             if env.stderr_isatty and not no_progress:
-                progress = Progress(env.stderr, source, size)
+                progress = Progress(env.stderr, source, size, plain=env.plain)
             tally = run_batch(ruleset, source, env.stdout, chosen, progress, where=where,
                               line_buffered=bool(env.stdout_isatty or (file == "-" and
                                                                       env.stdin_isatty)))
         finally:
-            if progress is not None:
-                progress.finish()
+            if progress is not None:  # the summary only when the batch ran to its end
+                progress.finish(*((tally.records, tally.rejected) if tally else ()))
             if file != "-":
                 source.close()
         if tally.rejected:

@@ -22,6 +22,9 @@ NoInputOption = Annotated[
     bool, typer.Option("--no-input", help="Never prompt; missing required answers are an error.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour.")]
+PlainOption = Annotated[bool, typer.Option(
+    "--plain", help="Plain text: no boxes or rules, progress as whole lines (also "
+                    "$INSERTADVISOR_PLAIN=1, and under TERM=dumb).")]
 
 
 def with_question_options(questions: tuple[Question, ...]) -> Callable[
