@@ -71,9 +71,12 @@ def required_flags(questions: tuple[Question, ...]) -> str:
         "".join(flags) or "no answers"
 
 
-def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
+def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
+             complete: bool = False) -> None:
+    """`complete`: the shell is asking for completions; the answer options offer their
+    values."""
     @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
-    @with_question_options(questions["assess"])
+    @with_question_options(questions["assess"], complete)
     def assess(
         ctx: typer.Context,
         answers_given: dict[str, Any],
@@ -95,7 +98,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
                         no_input=no_input, rules=rules, output=output, no_color=no_color)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
-    @with_question_options(questions["checkin"])
+    @with_question_options(questions["checkin"], complete)
     def checkin(
         ctx: typer.Context,
         answers_given: dict[str, Any],
