@@ -116,6 +116,12 @@ def test_help_names_where_the_docs_and_bug_reports_live() -> None:
     assert f"Report bugs {report_to()}" in text
 
 
+def test_batch_help_says_how_a_semicolon_file_is_read() -> None:
+    """The `;` delimiter is detected (tests/test_reliability_batch.py); --help says so."""
+    text = " ".join(run_installed(["batch", "--help"]).stdout.split())
+    assert 'header has ";" and no ","' in text and "decimal comma (2,5)" in text
+
+
 # --- shell completion --------------------------------------------------------------------
 
 

@@ -146,7 +146,10 @@ def register(app: typer.Typer) -> None:
         line is the compact `assess --json` object, or {"kind": "error", "line": N,
         "error": "..."} for a rejected record; a bad record never stops the batch, and the
         exit status is 2 at the end if any was rejected. CSV input (--format csv, or a
-        .csv file) has a header row of answer keys, with symptoms separated by ";".
+        .csv file) has a header row of answer keys, with symptoms separated by ";". A file
+        whose header has ";" and no "," is read as spreadsheets in comma-decimal locales
+        write it: cells separated by ";", numbers with a decimal comma (2,5), symptoms
+        quoted.
         """
         from insertadvisor.batch import FORMATS, run_batch
         from insertadvisor.errors import InputError
