@@ -330,12 +330,13 @@ class _Clock:
         return self.now
 
 
-def _progress(plain: bool, total: int | None = 1000) -> tuple[Any, io.StringIO, _Clock,
-                                                              io.BytesIO]:
+def _progress(plain: bool, total: int | None = 1000, columns: int = 80,
+              ) -> tuple[Any, io.StringIO, _Clock, io.BytesIO]:
     from insertadvisor.commands.batch import Progress
 
     stream, clock, source = io.StringIO(), _Clock(), io.BytesIO(b"x" * 1000)
-    return Progress(stream, source, total, plain=plain, clock=clock), stream, clock, source
+    progress = Progress(stream, source, total, plain=plain, clock=clock, columns=columns)
+    return progress, stream, clock, source
 
 
 def test_progress_on_a_terminal_shows_rate_and_time_left_then_a_summary() -> None:
@@ -354,6 +355,33 @@ def test_progress_on_a_terminal_shows_rate_and_time_left_then_a_summary() -> Non
     progress.finish(2000, 3)
     assert stream.getvalue().endswith("\r\x1b[Kinsertadvisor batch: 2,000 records, 3 errors, "
                                       "8.0 s\n")
+
+
+@pytest.mark.parametrize("columns", [80, 60, 45, 40])
+def test_a_redrawn_progress_line_fits_the_terminal(columns: int) -> None:
+    """A line as wide as the terminal wraps, and each \\r then leaves a row behind."""
+    progress, stream, clock, source = _progress(plain=False, columns=columns)
+    for step in range(1, 10):
+        source.seek(step * 100)
+        clock.now += 1.0
+        progress(step * 123_456)
+    drawn = [line.removesuffix("\x1b[K") for line in stream.getvalue().split("\r")[1:]]
+    assert len(drawn) == 9 and all(0 < len(line) < columns for line in drawn)
+    assert all("records" in line and not line.endswith(" ") for line in drawn)
+    assert ("[" in drawn[0]) is (columns == 80)  # the bar goes first
+
+
+@pytest.mark.parametrize("columns", [39, 3, 1])
+def test_progress_below_a_usable_width_is_whole_lines(columns: int) -> None:
+    progress, stream, clock, source = _progress(plain=False, columns=columns)
+    for step in range(1, 12):
+        source.seek(step * 50)
+        clock.now += 1.0
+        progress(step * 100)
+    progress.finish(1100, 0)
+    text = stream.getvalue()
+    assert "\r" not in text and "\x1b" not in text
+    assert all(line.startswith("insertadvisor batch: ") for line in text.splitlines())
 
 
 def test_progress_from_stdin_has_no_bar_and_no_estimate() -> None:

@@ -10,7 +10,7 @@ from typing import IO, Annotated, Any, TextIO
 import typer
 
 from insertadvisor.commands.common import PlainOption, RulesOption
-from insertadvisor.environment import Environment
+from insertadvisor.environment import MIN_COLUMNS, Environment
 from insertadvisor.flows import load_rules
 
 
@@ -21,14 +21,21 @@ class Progress:
     a second, with the rate and, for a file, how much is done and the time left. Plain
     (--plain, $INSERTADVISOR_PLAIN, TERM=dumb: a screen reader, a log, an old terminal):
     whole lines only, never `\\r` or escape codes, one every PLAIN_EVERY seconds.
+
+    A redrawn line must fit the terminal's width (`columns`), or it wraps and each `\\r`
+    returns only to its last row, leaving a trail: the bar goes first, then the end of
+    the line; below MIN_COLUMNS progress is written as whole lines, as when plain.
     """
 
     REDRAW_EVERY = 0.2  # seconds between redraws of the line in place
     PLAIN_EVERY = 5.0  # seconds between whole lines
 
     def __init__(self, stream: TextIO, source: IO[Any] | None, total: int | None,
-                 plain: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
-        self.stream, self.total, self.plain, self.clock = stream, total, plain, clock
+                 plain: bool = False, clock: Callable[[], float] = time.monotonic,
+                 columns: int = 80) -> None:
+        self.stream, self.total, self.clock = stream, total, clock
+        self.plain = plain or columns < MIN_COLUMNS
+        self.width = columns - 1  # the last column: some terminals wrap on writing it
         raw = getattr(source, "buffer", source)
         self.tell = getattr(raw, "tell", None) if total else None
         self.started = self.shown = clock()
@@ -43,9 +50,15 @@ class Progress:
         if self.plain:
             self.stream.write(f"insertadvisor batch: {text}\n")
         else:
-            self.stream.write("\r" + text + "\x1b[K")
+            self.stream.write("\r" + self._fitted(text) + "\x1b[K")
             self.drawn = True
         self.stream.flush()
+
+    def _fitted(self, text: str) -> str:
+        """The line within the width: without the bar, then without its last parts."""
+        while len(text) > self.width and "  " in text:
+            text = text.split("  ", 1)[1] if text.startswith("[") else text.rsplit("  ", 1)[0]
+        return text[:self.width]
 
     def line(self, records: int, elapsed: float) -> str:
         """`[####....]  40%  8,192 records  4,100/s  about 3 s left` (the bar: not plain)."""
@@ -170,7 +183,8 @@ def register(app: typer.Typer) -> None:
         try:
             refuse_same_file(source, env.stdout, where)
             if env.stderr_isatty and not no_progress:
-                progress = Progress(env.stderr, source, size, plain=env.plain)
+                progress = Progress(env.stderr, source, size, plain=env.plain,
+                                    columns=env.columns())
             tally = run_batch(ruleset, source, env.stdout, chosen, progress, where=where,
                               line_buffered=bool(env.stdout_isatty or (file == "-" and
                                                                       env.stdin_isatty)))
