@@ -18,7 +18,7 @@ from typing import Any
 
 # The sha256 of the rule set this reference was written for (insertadvisor rules validate
 # prints its first 12 characters; check_reference.py prints the whole one).
-WRITTEN_FOR = "f1b8716dd3966f92472c3949fdd1a94a123c8a4c20edf5be00de03fabcc20105"
+WRITTEN_FOR = "9b40fa3ca56b17cd0e01131c13a9ac447ecfe7b2bd037a907109c3768554f967"
 
 LEVELS = ("emergency", "urgent", "soon", "routine", "self_care")
 LEG = ("leg_pain_radiating", "leg_numbness_tingling", "leg_weakness", "both_legs_symptoms")

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from insertadvisor.environment import MIN_COLUMNS, Environment
+from insertadvisor.environment import MIN_COLUMNS, Environment, holds_unicode
 from insertadvisor.model import Ruleset
 
 if TYPE_CHECKING:
@@ -27,11 +27,13 @@ def load_rules(env: Environment, rules: Path | str | None) -> Ruleset:
 
 
 def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
-    """JSON with the json module: never wrapped, never coloured, one object per call."""
+    """JSON with the json module: never wrapped, never coloured, one object per call; on a
+    stream that cannot hold every character (an ASCII locale), with \\u escapes."""
+    ascii_only = not holds_unicode(stream)
     if compact:
-        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        stream.write(json.dumps(obj, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
     else:
-        stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        stream.write(json.dumps(obj, ensure_ascii=ascii_only, indent=2) + "\n")
     stream.flush()
 
 
@@ -162,7 +164,7 @@ def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
 
     report = build(result, ruleset, explain=explain)
     width = env.columns()
-    if env.stdout_isatty and width >= MIN_COLUMNS:
+    if env.stdout_isatty and width >= MIN_COLUMNS and not env.plain:
         from insertadvisor.render.rich_view import make_console, render
 
         colour = env.colour_for(env.stdout_isatty, no_color)
@@ -171,6 +173,9 @@ def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
         from insertadvisor.render.text import WIDTH
         from insertadvisor.render.text import render as render_text
 
+        # Plain output, and a terminal too narrow for boxes, end with the main action
+        # again: the last line a short screen (or a screen reader) leaves is the one
+        # that matters.
         env.stdout.write(render_text(report, min(width, WIDTH) if env.stdout_isatty
-                                     else WIDTH))
+                                     else WIDTH, repeat_main=env.plain or env.stdout_isatty))
         env.stdout.flush()

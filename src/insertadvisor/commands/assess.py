@@ -14,6 +14,7 @@ from insertadvisor.commands.common import (
     JsonOption,
     NoColorOption,
     NoInputOption,
+    PlainOption,
     RulesOption,
     with_question_options,
 )
@@ -72,9 +73,12 @@ def required_flags(questions: tuple[Question, ...]) -> str:
         "".join(flags) or "no answers"
 
 
-def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
+def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
+             complete: bool = False) -> None:
+    """`complete`: the shell is asking for completions; the answer options offer their
+    values."""
     @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
-    @with_question_options(questions["assess"])
+    @with_question_options(questions["assess"], complete)
     def assess(
         ctx: typer.Context,
         answers_given: dict[str, Any],
@@ -86,15 +90,17 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         rules: RulesOption = None,
         output: OutputOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
                         no_input=no_input, rules=rules, output=output, no_color=no_color)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
-    @with_question_options(questions["checkin"])
+    @with_question_options(questions["checkin"], complete)
     def checkin(
         ctx: typer.Context,
         answers_given: dict[str, Any],
@@ -105,9 +111,11 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         rules: RulesOption = None,
         output: OutputOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
                         rules=rules, output=output, no_color=no_color)
