@@ -29,6 +29,11 @@ OutputOption = Annotated[
     typer.Option("--output", metavar="FILE", show_default=False,
                  help="Also write the report to FILE: .html, .svg, .md, .txt or .json."),
 ]
+SaveAnswersOption = Annotated[
+    Path | None,
+    typer.Option("--save-answers", metavar="FILE", show_default=False,
+                 help="Also write the answers to FILE (JSON), for --answers to read back."),
+]
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Show the rules that fired and why.")
 ]
@@ -44,6 +49,7 @@ Examples:
   insertadvisor assess                  (asks the questions, on a terminal)
   insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
   insertadvisor assess --answers me.yaml --json --output report.html
+  insertadvisor assess --save-answers me.json   (asks, and keeps the answers)
 
 Asks for any answer not given as a flag or in --answers (on a terminal);
 otherwise {required} are needed. Flags override the file's answers; a repeatable
@@ -83,13 +89,15 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
     ) -> None:
         from insertadvisor import flows
 
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
-                        no_input=no_input, rules=rules, output=output, no_color=no_color)
+                        no_input=no_input, rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
     @with_question_options(questions["checkin"])
@@ -102,10 +110,12 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
     ) -> None:
         from insertadvisor import flows
 
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
-                        rules=rules, output=output, no_color=no_color)
+                        rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)
