@@ -65,7 +65,7 @@ class Person(io.TextIOBase):
         self.leads: list[tuple[int, int]] = []
         self.chunks: list[tuple[str, str]] = []  # (screen since the last answer, reply)
         texts = {s.id: step_text(ruleset, stage, s) for s in ruleset.interview[stage]
-                 if s.kind != "skip"}
+                 if s.kind == "gate" or not s.items}  # items: by their own prompts
         texts.update(item_texts(ruleset, stage))
         self.texts = sorted(texts.items(), key=lambda kv: -len(kv[1]))
         self.stopping = False

@@ -495,3 +495,16 @@ def test_no_copy_is_offered_without_an_interview(ruleset: Ruleset) -> None:
                       "--leg-length-diff", "0", "--pain-weeks", "3", "--no-input"], tty=True)
     assert result.status == 0
     assert "Save a copy" not in result.stderr
+
+
+def test_not_sure_at_a_set_asked_whole_is_asked_again(ruleset: Ruleset) -> None:
+    """The check-in's effects are things noticed, not warning signs: no guess either way."""
+    whole = next(s for s in ruleset.interview["checkin"] if s.kind == "question" and s.items)
+    first = whole.items[0]
+    person = Person(ruleset, "checkin", {"region": "1", "weeks_wearing": "3",
+                                         first: ["not sure", "n"]})
+    status, out, err = interview(person, ["checkin", "--json"])
+    assert status == 0, err[-500:]
+    assert ruleset.report.headings["unsure_yes"] not in flat(err)
+    assert "Please answer y (yes) or n (no)." in err
+    assert first not in json.loads(out)["answers"][whole.question]

@@ -7,7 +7,10 @@ answer keeps its default); a gate whose `direct_when` is true asks its items one
 After each "yes" to an item the caller is told (`on_yes`), so an emergency can be shown
 at once, and after every answer (`on_answer`), so the answers so far can be kept.
 
-Every yes/no item of a set is a warning sign to the prompts: "not sure" counts as yes.
+An item asked through an `item` or `gate` step is a warning sign to the prompts: "not
+sure" counts as yes (and at a gate, opens it). A set asked whole by a `question` step (the
+check-in's effects: "Is your back pain better?") is a list of things noticed, where yes is
+not the safe side: "not sure" there is asked again.
 A question that is optional and has no default (skipping it leaves it unknown) and that
 every interview asks (no `ask_when`) is asked once more when skipped, with its hint: the
 policy's age question.
@@ -156,7 +159,7 @@ class Interview:
             self.answered.add(item.id)
             self.asked.add(item.id)
             rest = (index, pending[1:])
-            if self._item(item, lead):
+            if self._item(item, lead, warning=step.kind != "question"):
                 chosen: list[str] = self.answers[step.question]
                 chosen.append(item.id)
                 chosen.sort(key=list(self.items).index)
@@ -198,12 +201,12 @@ class Interview:
                                      default=self.defaults.get(question.id))
         return self.asker.number(question, self.say, optional, lead=lead)
 
-    def _item(self, item: Item, lead: str) -> bool:
+    def _item(self, item: Item, lead: str, warning: bool) -> bool:
         self.asker.say(lead, "dim")
         hint = self.say(item.hint) if item.hint else ""
         if hint:
             self.asker.say(f"  {hint}", "dim")
-        return self.asker.yes_no(self.say(item.prompt), hint=hint, unsure_is_yes=True)
+        return self.asker.yes_no(self.say(item.prompt), hint=hint, unsure_is_yes=warning)
 
     # -- what is asked, and how much is left ---------------------------------------------
 

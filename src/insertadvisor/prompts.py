@@ -102,9 +102,11 @@ class Asker:
     def read(self, prompt: str = "> ") -> str:
         """One line typed after `prompt`, stripped; raise EndOfInput at its end."""
         while True:
-            self._prompt(prompt)
             try:
+                # The handlers go in before the prompt is drawn: a Ctrl-Z typed the moment
+                # the prompt appears is still followed by a redraw at fg.
                 with self._redrawn(prompt):
+                    self._prompt(prompt)
                     line = self.stdin.readline()
             except KeyboardInterrupt:
                 self.out.write("\n")  # end the prompt's line: "interrupted" goes on its own line
