@@ -1,8 +1,10 @@
-"""Random, complete and valid answer sets for the default questions.
+"""Random, complete and valid answer sets for a rule set's questions.
 
-Numbers are drawn around every threshold the rules use (so both sides of each boundary
-turn up often), plus unknowns where a question allows them; symptoms are mostly none or a
-few, sometimes many. The answers have the shape `answers.complete` returns.
+Everything comes from the rule set itself: each question's values, and for numbers the
+thresholds its conditions compare them with (values on and a little either side of each,
+so both sides of every boundary turn up often), plus unknown where a question allows it.
+The items of a set are mostly none or a few, sometimes many. The answers have the shape
+`answers.complete` returns.
 """
 
 from __future__ import annotations
@@ -10,38 +12,52 @@ from __future__ import annotations
 import random
 from typing import Any
 
-ARCH = ("flat", "normal", "high", "unknown")
-OVERPRONATION = ("yes", "no", "unknown")
-FOOTWEAR = ("supportive", "unsupportive", "high_heels", "unknown")
-SYMPTOMS = (
-    "saddle_numbness", "bladder_bowel_change", "both_legs_symptoms", "major_trauma",
-    "chest_pain", "fever", "unexplained_weight_loss", "cancer_history", "leg_weakness",
-    "leg_numbness_tingling", "night_pain", "back_deformity", "foot_ulcer", "severe_pain",
-    "foot_shape_change", "foot_pain", "previous_surgery", "diabetes_or_neuropathy",
-    "inflammatory_arthritis",
-)
-LLD = (0, 0, 1, 4, 4.5, 5, 5.5, 6, 9, 9.9, 10, 12, 25, 100)
-WEEKS = (0, 1, 2.5, 5, 6, 6.5, 11, 11.9, 12, 13, 26, 52, 520)
-AGES = (0, 8, 15, 16, 17, 30, 49, 50, 51, 70, 95, 130)
+from insertadvisor.checker.partition import conditions
+from insertadvisor.conditions import NUMERIC_OPS, leaves
+from insertadvisor.loading import load_ruleset
+from insertadvisor.model import Question, Ruleset
 
 
-def random_answers(rng: random.Random) -> dict[str, Any]:
-    """One complete answer set, in the questions' order."""
-    roll = rng.random()
-    count = 0 if roll < 0.45 else 1 if roll < 0.7 else 2 if roll < 0.85 else rng.randint(3, 8)
-    chosen = set(rng.sample(SYMPTOMS, count))
-    return {
-        "arch": rng.choice(ARCH),
-        "overpronation": rng.choice(OVERPRONATION),
-        "leg_length_diff_mm": None if rng.random() < 0.2 else rng.choice(LLD),
-        "pain_weeks": rng.choice(WEEKS),
-        "symptoms": [s for s in SYMPTOMS if s in chosen],
-        "age": None if rng.random() < 0.25 else rng.choice(AGES),
-        "tried_otc_weeks": None if rng.random() < 0.3 else rng.choice(WEEKS),
-        "footwear": rng.choice(FOOTWEAR),
-    }
+def _numbers(ruleset: Ruleset, stage: str, question: Question) -> list[float]:
+    found = {leaf[2] for node in conditions(ruleset, stage) for leaf in leaves(node)
+             if leaf[1] == question.id and leaf[0] in NUMERIC_OPS}
+    low = question.min if question.min is not None else 0
+    high = question.max if question.max is not None else max(found, default=0) * 2 + 10
+    near = {v + d for v in found for d in (-1, -0.1, 0, 0.5, 1)} | {low, high}
+    values = sorted(v for v in near if low <= v <= high)
+    if question.type == "integer":
+        values = sorted({int(v) for v in values if float(v).is_integer()})
+    return [int(v) if float(v).is_integer() else v for v in values]
 
 
-def answer_sets(count: int, seed: int = 6) -> list[dict[str, Any]]:
+def generator(ruleset: Ruleset, stage: str = "assess") -> Any:
+    """A function of a Random that draws one complete answer set for `stage`."""
+    questions = ruleset.questions[stage]
+    numbers = {q.id: _numbers(ruleset, stage, q) for q in questions
+               if q.type in ("number", "integer")}
+
+    def draw(rng: random.Random) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for q in questions:
+            if q.type == "set":
+                roll = rng.random()
+                count = 0 if roll < 0.45 else 1 if roll < 0.7 else 2 if roll < 0.85 \
+                    else rng.randint(3, 8)
+                chosen = set(rng.sample(q.choices, min(count, len(q.choices))))
+                out[q.id] = [i for i in q.choices if i in chosen]
+            elif q.type == "choice":
+                out[q.id] = rng.choice(q.values)
+            elif q.unknown and rng.random() < 0.2:
+                out[q.id] = None
+            else:
+                out[q.id] = rng.choice(numbers[q.id])
+        return out
+
+    return draw
+
+
+def answer_sets(count: int, seed: int = 6, ruleset: Ruleset | None = None,
+                stage: str = "assess") -> list[dict[str, Any]]:
+    draw = generator(ruleset or load_ruleset(), stage)
     rng = random.Random(seed)
-    return [random_answers(rng) for _ in range(count)]
+    return [draw(rng) for _ in range(count)]

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SCRIPT = Path(sys.executable).with_name("insertadvisor")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "insertadvisor"]
@@ -38,7 +39,7 @@ def records(count: int, seed: int = 1) -> Iterator[bytes]:
         if number % 1000 == 0:
             yield b'{"arch": "curly"}\n'
             continue
-        record = {
+        record: dict[str, Any] = {
             "arch": rng.choice(["flat", "normal", "high", "unknown"]),
             "overpronation": rng.choice(["yes", "no", "unknown"]),
             "leg_length_diff_mm": rng.choice([None, 0, 3, 5, 8, 12, 20]),

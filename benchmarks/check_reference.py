@@ -1,9 +1,11 @@
 """Check that the hand-written policy (reference.py) decides exactly what the rules decide.
 
-    python benchmarks/check_reference.py [COUNT]
+    python benchmarks/check_reference.py [COUNT]     compare on COUNT random answer sets
+    python benchmarks/check_reference.py --sha       the sha256 of the default rules
 
-Compares the whole result of `assess` (triage, insert, heel lift, features, referrals,
-advice, fired rules with their `because`) on COUNT random answer sets (default 20,000).
+Compares the derived facts, the rules each table fires and triage, insert and heel lift,
+on COUNT random answer sets (default 20,000), but only when reference.py was written for
+these rules (its WRITTEN_FOR): after an edit of rules/, it says so and compares nothing.
 """
 
 from __future__ import annotations
@@ -15,57 +17,51 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from answers_gen import answer_sets
-from reference import Texts, assess_by_hand
-
-
-def first_difference(a: Any, b: Any, where: str = "") -> str | None:
-    """Where two JSON-like values first differ, or None."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in dict.fromkeys([*a, *b]):
-            if key not in a or key not in b:
-                return f"{where}.{key}: only in {'engine' if key in a else 'reference'}"
-            found = first_difference(a[key], b[key], f"{where}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            found = first_difference(x, y, f"{where}[{i}]")
-            if found:
-                return found
-        if len(a) != len(b):
-            return f"{where}: {len(a)} items from the engine, {len(b)} from the reference"
-        return None
-    return None if a == b and type(a) is type(b) else f"{where}: engine {a!r}, reference {b!r}"
+from insertadvisor.pipeline import Run
+from reference import WRITTEN_FOR, decide_by_hand
 
 
 def written_for(ruleset: Any) -> bool:
     """Whether reference.py was written for these rules (else there is nothing to compare)."""
-    from reference import WRITTEN_FOR
-
     return bool(ruleset.sha256 == WRITTEN_FOR)
 
 
+def decided(done: Run) -> dict[str, Any]:
+    """The engine's decisions, in the shape decide_by_hand returns."""
+    fired = {table: [r.id for r in rules] for table, rules in done.fired.items()}
+    return {"derived": fired["derived"], "red_flags": fired["red_flags"],
+            "referrals": fired["referrals"], "triage": done.facts["triage"],
+            "insert": done.facts["insert"], "insert_rule": fired["insert"][0],
+            "heel_lift": done.facts["heel_lift"], "features": fired["features"],
+            "pain_duration": fired["pain_duration"][0], "advice": fired["advice"]}
+
+
 def compare(count: int, seed: int = 6) -> list[str]:
-    """Problems found on `count` random answer sets (empty when the two agree, or when
-    reference.py was written for other rules)."""
-    from insertadvisor.assessment import assess
+    """Problems found on `count` random answer sets (empty when the two agree)."""
     from insertadvisor.loading import load_ruleset
+    from insertadvisor.pipeline import run
 
     ruleset = load_ruleset()
-    if not written_for(ruleset):
-        print("reference.py was written for other rules: not compared")
-        return []
-    texts = Texts(ruleset)
     problems = []
-    for answers in answer_sets(count, seed):
-        found = first_difference(assess(ruleset, answers), assess_by_hand(answers, texts))
-        if found:
-            problems.append(f"{answers}: {found}")
+    for answers in answer_sets(count, seed, ruleset):
+        engine, hand = decided(run(ruleset, "assess", answers)), decide_by_hand(answers)
+        differ = [key for key in engine if engine[key] != hand[key]]
+        if differ:
+            key = differ[0]
+            problems.append(f"{answers}: {key}: engine {engine[key]!r}, reference {hand[key]!r}")
     return problems
 
 
 def main() -> int:
+    from insertadvisor.loading import load_ruleset
+
+    ruleset = load_ruleset()
+    if sys.argv[1:] == ["--sha"]:
+        print(ruleset.sha256)
+        return 0
+    if not written_for(ruleset):
+        print("reference.py was written for other rules (WRITTEN_FOR); nothing compared")
+        return 0
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     problems = compare(count)
     for problem in problems[:10]:

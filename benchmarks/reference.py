@@ -1,255 +1,256 @@
 """The default policy written by hand, as plain if/else: the engine benchmark's yardstick.
 
-`assess_by_hand(answers, texts)` returns the same dict as
-`insertadvisor.assessment.assess(ruleset, answers)` for the default rules. The decisions,
-their order and the `because` phrases are written out here by hand; only the wording
-(rule texts, sources, files and lines) is looked up from `Texts`, built once from the rule
-set, as a hand-written program would keep its strings in constants.
+`decide_by_hand(answers)` returns what `pipeline.run(ruleset, "assess", answers)` decides
+for the default rules: the derived facts that hold, the rules each table fires (in table
+order) and triage, insert, heel lift. It was written from the clinical policy's text
+(version 2: sections 2.1, 4, 5 and 6), not from the YAML, so agreeing with the engine on
+random answers is also a second reading of the rules. Wording is not compared (the engine
+benchmark times the decisions; assessment.py adds the words the same way for both).
 
-`check_reference.py` (and tests/test_benchmarks_reference.py) compare the two on random
-answers, so this stays the same policy as rules/.
+`check_reference.py` compares the two on random answers, but only on the rules it was
+written for (WRITTEN_FOR, their sha256): a clinician's edit of rules/ never breaks a
+benchmark, it only pauses the comparison until this file is brought up to date.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# The rule set this reference was written for (its sha256): check_reference compares the
-# two only on these rules, so a clinician's edit of rules/ never breaks a benchmark.
-WRITTEN_FOR = "policy version 1, before fired rules were listed in table order"  # rewritten for v2
+# The sha256 of the rule set this reference was written for (insertadvisor rules validate
+# prints its first 12 characters; check_reference.py prints the whole one).
+WRITTEN_FOR = "f1b8716dd3966f92472c3949fdd1a94a123c8a4c20edf5be00de03fabcc20105"
 
-EMERGENCY = (
+LEVELS = ("emergency", "urgent", "soon", "routine", "self_care")
+LEG = ("leg_pain_radiating", "leg_numbness_tingling", "leg_weakness", "both_legs_symptoms")
+NERVE_MORE = ("difficulty_walking", "saddle_numbness", "bladder_bowel_change",
+              "bladder_sensation_change")
+METS = ("night_pain", "upper_back_pain", "band_pain", "pain_worse_straining", "severe_pain")
+SINGLE_EMERGENCY = (  # rows 1-9a: the item alone is an emergency
     ("saddle_numbness", "emergency-saddle-numbness"),
     ("bladder_bowel_change", "emergency-bladder-bowel"),
+    ("bladder_sensation_change", "emergency-bladder-sensation"),
     ("both_legs_symptoms", "emergency-both-legs"),
+    ("difficulty_walking", "emergency-difficulty-walking"),
     ("major_trauma", "emergency-major-trauma"),
     ("chest_pain", "emergency-chest-pain"),
+    ("very_unwell", "emergency-very-unwell"),
+    ("sudden_severe_pain", "emergency-sudden-severe-pain"),
+    ("both_arms_symptoms", "emergency-both-arms"),
 )
-URGENT = (
+SINGLE_URGENT = (  # rows 14-18
     ("fever", "urgent-fever"),
     ("unexplained_weight_loss", "urgent-weight-loss"),
-    ("cancer_history", "urgent-cancer-history"),
-    ("leg_weakness", "urgent-leg-weakness"),
-    ("leg_numbness_tingling", "urgent-leg-numbness"),
     ("night_pain", "urgent-night-pain"),
-    ("back_deformity", "urgent-back-deformity"),
-    ("foot_ulcer", "urgent-foot-ulcer"),
+    ("upper_back_pain", "urgent-upper-back-pain"),
+    ("band_pain", "urgent-band-pain"),
 )
-SOON = (
-    ("severe_pain", "soon-severe-pain"),
-    ("foot_shape_change", "soon-foot-shape-change"),
-)
-ROUTINE = (
-    ("foot_pain", "routine-foot-pain"),
-    ("previous_surgery", "routine-previous-surgery"),
-    ("diabetes_or_neuropathy", "routine-diabetes-neuropathy"),
-    ("inflammatory_arthritis", "routine-inflammatory-arthritis"),
-)
-CUSTOM_CONDITIONS = ("diabetes_or_neuropathy", "inflammatory_arthritis", "previous_surgery",
-                     "foot_shape_change")
-INSERT_IS = "(insert is one of otc, custom)"
 
 
-class Texts:
-    """The rule set's wording, keyed by rule id: what a hand-written program keeps as constants."""
+def decide_by_hand(answers: dict[str, Any]) -> dict[str, Any]:
+    """Derived facts, the rules fired per table, and the added facts, for assess."""
+    s = set(answers["symptoms"])
+    age, weeks, trend = answers["age"], answers["pain_weeks"], answers["pain_trend"]
+    lld, source = answers["leg_length_diff_mm"], answers["lld_source"]
 
-    def __init__(self, ruleset: Any) -> None:
-        self.then = {r.id: r.then for r in ruleset.all_rules()}
-        self.trace = {r.id: (r.file, r.line, r.source) for r in ruleset.all_rules()}
-        self.message = {level.id: level.message for level in ruleset.levels}
-        self.insert_labels = dict(ruleset.insert_labels)
-        self.provenance = {"name": ruleset.name, "version": ruleset.version,
-                           "sha256": ruleset.sha256}
-        self.disclaimer = ruleset.disclaimer
-        self.symptom_phrase = {s: f"symptoms include {s}" for s in
-                               (*(s for s, _ in EMERGENCY + URGENT + SOON + ROUTINE),)}
+    diabetic = "diabetes_or_neuropathy" in s
+    lld_usable = lld is not None and source != "self"
+    foot_factor = answers["arch"] == "flat" or answers["overpronation"] == "yes" or \
+        (lld_usable and lld >= 5)
+    leg = not s.isdisjoint(LEG)
+    nerve = leg or not s.isdisjoint(NERVE_MORE)
+    worsening = trend == "worse"
+    mets = not s.isdisjoint(METS) or worsening
+    onset_45 = (age is not None and age < 45) or answers["pain_started_before_45"] == "yes"
+    derived = [name for name, value in (
+        ("diabetic", diabetic), ("lld_usable", lld_usable), ("foot_factor", foot_factor),
+        ("leg_symptoms", leg), ("nerve_symptoms", nerve), ("pain_worsening", worsening),
+        ("mets_pain_features", mets), ("onset_before_45", onset_45)) if value]
+    facts = {"s": s, "age": age, "weeks": weeks, "trend": trend, "lld": lld, "source": source,
+             "diabetic": diabetic, "lld_usable": lld_usable, "foot_factor": foot_factor,
+             "leg": leg, "nerve": nerve, "worsening": worsening, "mets": mets,
+             "onset_45": onset_45, "otc_weeks": answers["tried_otc_weeks"]}
+    red, ref = _red_flags(facts), _referrals(facts, answers)
+    triage = _most_urgent(red, ref)
+    insert, insert_rule = _insert(facts, triage)
+    heel_lift = insert in ("otc", "custom") and lld_usable and lld >= 5
+    otc = insert == "otc"
+    features = [rid for rid, holds in (
+        ("feature-flat-arch", answers["arch"] == "flat"),
+        ("feature-overpronation", answers["overpronation"] == "yes"),
+        ("feature-high-arch", answers["arch"] == "high"),
+        ("feature-heel-lift", heel_lift), ("feature-fit", True)) if otc and holds]
+    # The wording of {pain_duration}: half-open bands.
+    duration = "pain-duration-2-years" if weeks >= 104 else "pain-duration-1-year" \
+        if weeks >= 52 else "pain-duration-3-months" if weeks >= 12 else \
+        "pain-duration-6-weeks" if weeks >= 6 else "pain-duration-3-weeks" if weeks >= 3 \
+        else "pain-duration-short"
+    return {"derived": derived, "red_flags": red, "referrals": ref, "triage": triage,
+            "insert": insert, "insert_rule": insert_rule, "heel_lift": heel_lift,
+            "features": features, "pain_duration": duration,
+            "advice": _advice(facts, answers, triage, insert, heel_lift)}
 
 
-def show(value: Any) -> str:
-    """A number or unknown, as the explanations show it."""
-    if value is None:
-        return "unknown"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _red_flags(f: dict[str, Any]) -> list[str]:
+    """Section 4 rows 1-27b, in row order."""
+    s, diabetic, leg, nerve = f["s"], f["diabetic"], f["leg"], f["nerve"]
+    age, weeks = f["age"], f["weeks"]
+    red = [rid for item, rid in SINGLE_EMERGENCY if item in s]
+    cancer = "cancer_history" in s
+    if cancer and nerve:
+        red.append("emergency-cancer-nerve")
+    if "sexual_dysfunction" in s and leg:
+        red.append("emergency-sexual-dysfunction-legs")
+    if diabetic and "foot_ulcer" in s and ("fever" in s or "very_unwell" in s):
+        red.append("emergency-diabetic-foot-infection")
+    if "foot_ischaemia_signs" in s:
+        red.append("emergency-foot-ischaemia")
+    if "fever" in s and ("infection_risk" in s or diabetic):
+        red.append("emergency-spinal-infection")
+    red += [rid for item, rid in SINGLE_URGENT if item in s]
+    if "pain_worse_straining" in s:
+        red.append("soon-pain-worse-straining-sciatica" if leg else "urgent-pain-worse-straining")
+    if "back_deformity" in s:
+        red.append("urgent-back-deformity")
+    if "leg_weakness" in s:
+        red.append("urgent-leg-weakness")
+    if "sexual_dysfunction" in s and not leg:
+        red.append("urgent-sexual-dysfunction")
+    if cancer and f["mets"]:
+        red.append("urgent-cancer-spinal-pain")
+    if diabetic and "foot_ulcer" in s:
+        red.append("urgent-foot-ulcer")
+    if diabetic and ("hot_swollen_foot" in s or "foot_shape_change" in s):
+        red.append("urgent-charcot")
+    if "hot_swollen_foot" in s and not diabetic:
+        red.append("urgent-hot-swollen-foot")
+    if "recent_injury" in s and "major_trauma" not in s and \
+            ("osteoporosis_or_steroids" in s or (age is not None and age >= 65)):
+        red.append("urgent-fragility-fracture")
+    if cancer and weeks < 6 and not nerve:
+        red.append("urgent-cancer-new-pain")
+    if "infection_risk" in s and (f["worsening"] or "severe_pain" in s):
+        red.append("urgent-infection-risk-worsening")
+    return red
 
 
-def assess_by_hand(answers: dict[str, Any], texts: Texts) -> dict[str, Any]:  # noqa: PLR0915
-    arch = answers["arch"]
-    over = answers["overpronation"]
-    lld = answers["leg_length_diff_mm"]
-    pain = answers["pain_weeks"]
-    symptoms = answers["symptoms"]
-    age = answers["age"]
-    otc_weeks = answers["tried_otc_weeks"]
-    footwear = answers["footwear"]
-    has = set(symptoms)
-
-    fired: list[tuple[str, str]] = []  # (rule id, because)
-
-    # Derived: foot factor.
-    if arch in ("flat", "high"):
-        foot_factor, ff_because = True, f"arch = {arch} (arch is one of flat, high)"
-    elif over == "yes":
-        foot_factor, ff_because = True, "overpronation = yes"
-    elif lld is not None and lld >= 5:
-        foot_factor, ff_because = True, f"leg_length_diff_mm = {show(lld)} (leg_length_diff_mm ≥ 5)"
-    else:
-        foot_factor, ff_because = False, ""
-    if foot_factor:
-        fired.append(("foot_factor", ff_because))
-
-    # Referrals, grouped by urgency in the order the rules are written.
-    emergency = [(rid, texts.symptom_phrase[s]) for s, rid in EMERGENCY if s in has]
-    urgent = [(rid, texts.symptom_phrase[s]) for s, rid in URGENT if s in has]
-    soon = [(rid, texts.symptom_phrase[s]) for s, rid in SOON if s in has]
-    routine = [(rid, texts.symptom_phrase[s]) for s, rid in ROUTINE if s in has]
-    if age is not None and age >= 50 and pain < 12:
-        soon.append(("soon-new-pain-over-50",
-                     f"age = {show(age)} (age ≥ 50); pain_weeks = {show(pain)} (pain_weeks < 12)"))
+def _referrals(f: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    """Section 4 rows 28-47."""
+    s, diabetic, nerve, age, weeks = f["s"], f["diabetic"], f["nerve"], f["age"], f["weeks"]
+    trend, lld, foot_factor = f["trend"], f["lld"], f["foot_factor"]
+    cancer = "cancer_history" in s
+    ref = []
+    if "severe_pain" in s:
+        ref.append("soon-severe-pain")
+    if f["worsening"]:
+        ref.append("soon-getting-worse")
+    if "foot_shape_change" in s and not diabetic:
+        ref.append("soon-foot-shape-change")
+    if cancer and weeks >= 6 and not nerve and not f["mets"]:
+        ref.append("soon-cancer-history")
+    if "infection_risk" in s:
+        ref.append("soon-infection-risk")
+    if "pregnant" in s:
+        ref.append("soon-pregnancy")
     if age is not None and age < 16:
-        soon.append(("soon-under-16", f"age = {show(age)} (age < 16)"))
-    if pain >= 6:
-        routine.append(("routine-six-weeks", f"pain_weeks = {show(pain)} (pain_weeks ≥ 6)"))
-    if lld is not None and lld >= 10:
-        routine.append(("routine-large-leg-length-difference",
-                        f"leg_length_diff_mm = {show(lld)} (leg_length_diff_mm ≥ 10)"))
-    if otc_weeks is not None and otc_weeks >= 6:
-        routine.append(("routine-otc-not-helping",
-                        f"tried_otc_weeks = {show(otc_weeks)} (tried_otc_weeks ≥ 6)"))
-    if pain >= 12 and foot_factor:
-        routine.append(("routine-chronic-foot-factor",
-                        f"pain_weeks = {show(pain)} (pain_weeks ≥ 12); foot_factor = true"))
-    referrals = emergency + urgent + soon + routine
-    if emergency:
-        triage = "emergency"
-    elif urgent:
-        triage = "urgent"
-    elif soon:
-        triage = "soon"
-    elif routine:
-        triage = "routine"
-    else:
-        triage = "self_care"
-    fired += referrals
+        ref.append("soon-under-16")
+    if age is not None and 16 <= age < 20:
+        ref.append("soon-young-onset")
+    if age is not None and age >= 50 and answers["first_episode"] != "no":
+        ref.append("soon-new-pain-over-50")
+    if "foot_pain" in s:
+        ref.append("routine-foot-pain")
+    if "foot_ulcer" in s and not diabetic:
+        ref.append("routine-foot-wound")
+    if "previous_surgery" in s:
+        ref.append("routine-previous-surgery")
+    if diabetic:
+        ref.append("routine-diabetes-neuropathy")
+    if "inflammatory_arthritis" in s:
+        ref.append("routine-inflammatory-arthritis")
+    if (weeks >= 3 and trend == "same") or (weeks >= 6 and trend == "unknown"):
+        ref.append("routine-not-improving")
+    if "inflammatory_back_pain" in s and weeks > 13 and f["onset_45"]:
+        ref.append("routine-inflammatory-back-pain")
+    if lld is not None and 10 <= lld < 20:
+        ref.append("routine-large-leg-length-difference")
+    if lld is not None and lld >= 20:
+        ref.append("routine-very-large-lld")
+    otc_weeks = f["otc_weeks"]
+    if otc_weeks is not None and otc_weeks >= 6 and foot_factor:
+        ref.append("routine-otc-not-helping")
+    if weeks >= 12 and foot_factor:
+        ref.append("routine-chronic-foot-factor")
+    return ref
 
-    # The insert: the first that applies.
+
+def _insert(f: dict[str, Any], triage: str) -> tuple[str, str]:
+    """Section 5.1: the first that applies."""
+    s, diabetic, age, foot_factor = f["s"], f["diabetic"], f["age"], f["foot_factor"]
+    otc_weeks = f["otc_weeks"]
     if triage in ("emergency", "urgent"):
-        insert_rule, because = "insert-defer-red-flag", \
-            f"triage = {triage} (triage is one of emergency, urgent)"
+        insert, insert_rule = "defer", "insert-defer-red-flag"
+    elif not s.isdisjoint(("foot_ulcer", "hot_swollen_foot", "foot_ischaemia_signs")) or \
+            (diabetic and "foot_shape_change" in s):
+        insert, insert_rule = "defer", "insert-defer-foot-problem"
+    elif "pregnant" in s:
+        insert, insert_rule = "defer", "insert-defer-pregnancy"
     elif age is not None and age < 16:
-        insert_rule, because = "insert-none-child", f"age = {show(age)} (age < 16)"
-    elif not has.isdisjoint(CUSTOM_CONDITIONS):
-        insert_rule, because = "insert-custom-condition", (
-            "symptoms include any of diabetes_or_neuropathy, inflammatory_arthritis, "
-            "previous_surgery, foot_shape_change")
-    elif lld is not None and lld >= 10:
-        insert_rule, because = "insert-custom-large-lld", \
-            f"leg_length_diff_mm = {show(lld)} (leg_length_diff_mm ≥ 10)"
-    elif foot_factor and otc_weeks is not None and otc_weeks >= 6:
-        insert_rule, because = "insert-custom-after-otc", \
-            f"foot_factor = true; tried_otc_weeks = {show(otc_weeks)} (tried_otc_weeks ≥ 6)"
-    elif foot_factor and pain >= 12:
-        insert_rule, because = "insert-custom-after-otc", \
-            f"foot_factor = true; pain_weeks = {show(pain)} (pain_weeks ≥ 12)"
+        insert, insert_rule = "none", "insert-none-child"
+    elif not s.isdisjoint(("diabetes_or_neuropathy", "inflammatory_arthritis",
+                           "previous_surgery", "foot_shape_change")):
+        insert, insert_rule = "custom", "insert-custom-condition"
+    elif f["lld_usable"] and f["lld"] >= 10:
+        insert, insert_rule = "custom", "insert-custom-large-lld"
+    elif foot_factor and ((otc_weeks is not None and otc_weeks >= 6) or f["weeks"] >= 12):
+        insert, insert_rule = "custom", "insert-custom-after-otc"
     elif foot_factor:
-        insert_rule, because = "insert-otc-foot-factor", "foot_factor = true"
+        insert, insert_rule = "otc", "insert-otc-foot-factor"
     else:
-        insert_rule, because = "insert-none-no-foot-factor", "applies to everyone"
-    insert_then = texts.then[insert_rule]
-    insert = insert_then["type"]
-    fired.append((insert_rule, because))
-    gets_insert = insert in ("otc", "custom")
+        insert, insert_rule = "none", "insert-none-no-foot-factor"
+    return insert, insert_rule
 
-    # Heel lift.
-    if gets_insert and lld is not None and lld >= 5:
-        heel_lift = True
-        fired.append(("heel-lift-for-lld", f"insert = {insert} {INSERT_IS}; "
-                      f"leg_length_diff_mm = {show(lld)} (leg_length_diff_mm ≥ 5)"))
-    else:
-        heel_lift = False
-        fired.append(("heel-lift-not-needed", "applies to everyone"))
 
-    # Features, in the order written.
-    features = []
-    if gets_insert:
-        if arch == "flat":
-            features.append(("feature-flat-arch", f"insert = {insert} {INSERT_IS}; arch = flat"))
-        if over == "yes":
-            features.append(("feature-overpronation",
-                             f"insert = {insert} {INSERT_IS}; overpronation = yes"))
-        if arch == "high":
-            features.append(("feature-high-arch", f"insert = {insert} {INSERT_IS}; arch = high"))
-    if heel_lift:
-        features.append(("feature-heel-lift", "heel_lift = true"))
-    if gets_insert:
-        features.append(("feature-fit", f"insert = {insert} {INSERT_IS}"))
-    fired += features
-    fired.append(("duration-any", "applies to everyone"))  # the wording of {pain_duration}
+def _advice(f: dict[str, Any], answers: dict[str, Any], triage: str, insert: str,
+            heel_lift: bool) -> list[str]:
+    """Section 6, in the order written; nothing but go-now on an emergency."""
+    s, diabetic, age, weeks, trend = f["s"], f["diabetic"], f["age"], f["weeks"], f["trend"]
+    lld, source, cancer = f["lld"], f["source"], "cancer_history" in s
+    otc = insert == "otc"
+    emergency = triage == "emergency"
+    numb = "leg_numbness_tingling" in s or diabetic
+    given_insert = insert in ("otc", "custom")
+    return [rid for rid, holds in (
+        ("advice-emergency-go-now", emergency),
+        ("advice-keep-active", not emergency),
+        ("advice-pain-relief", not emergency),
+        ("advice-heat-cold", not emergency and not numb),
+        ("advice-heat-cold-numb", not emergency and numb),
+        ("advice-sciatica", triage not in ("emergency", "urgent") and
+         ("leg_pain_radiating" in s or "leg_numbness_tingling" in s)),
+        ("advice-improving", not emergency and weeks >= 6 and trend == "better"),
+        ("advice-age-unknown", not emergency and age is None),
+        ("advice-child-insoles", not emergency and age is not None and age < 16),
+        ("advice-break-in", otc), ("advice-timeline", otc),
+        ("advice-footwear-for-insert", otc),
+        ("advice-footwear-change-shoes", otc and answers["footwear"] in ("high_heels",
+                                                                         "unsupportive")),
+        ("advice-heel-lift-partial", otc and heel_lift),
+        ("advice-heel-lift-external", heel_lift and lld >= 20),
+        ("advice-nice-departure", given_insert),
+        ("advice-self-report-unreliable", given_insert),
+        ("advice-lld-self-measured", not emergency and lld is not None and lld >= 5
+         and source == "self"),
+        ("advice-evidence-note", not emergency),
+        ("safety-net-emergency", not emergency),
+        ("safety-net-urgent", not emergency),
+        ("safety-net-cancer", not emergency and cancer),
+        ("safety-net-diabetic-foot", not emergency and diabetic),
+        ("safety-net-pregnancy", not emergency and "pregnant" in s)) if holds]
 
-    # Advice, in the order written.
-    advice = []
-    if heel_lift:
-        advice.append(("advice-heel-lift-start-low", "heel_lift = true"))
-    if gets_insert:
-        advice.append(("advice-break-in", f"insert = {insert} {INSERT_IS}"))
-        advice.append(("advice-timeline", f"insert = {insert} {INSERT_IS}"))
-    if triage != "emergency":
-        not_emergency = f"triage = {triage} (triage is none of emergency)"
-        advice.append(("advice-keep-active", not_emergency))
-        if footwear == "high_heels":
-            advice.append(("advice-footwear-heels", f"footwear = high_heels; {not_emergency}"))
-        elif footwear == "unsupportive":
-            advice.append(("advice-footwear-unsupportive",
-                           f"footwear = unsupportive; {not_emergency}"))
-        else:
-            advice.append(("advice-footwear-general", f"footwear = {footwear} (footwear is one "
-                           f"of supportive, unknown); {not_emergency}"))
-        if triage != "urgent":
-            advice.append(("advice-safety-net",
-                           f"triage = {triage} (triage is none of emergency, urgent)"))
-    if arch in ("flat", "high"):
-        advice.append(("advice-self-report-unreliable", f"arch = {arch} (arch is one of flat, "
-                       "high)"))
-    elif over == "yes":
-        advice.append(("advice-self-report-unreliable", "overpronation = yes"))
-    elif lld is not None and lld > 0:
-        advice.append(("advice-self-report-unreliable",
-                       f"leg_length_diff_mm = {show(lld)} (leg_length_diff_mm > 0)"))
-    advice.append(("advice-evidence-note", "applies to everyone"))
-    fired += advice
 
-    then = texts.then
-    trace = texts.trace
-    fired_rules = []
-    for rid, because in fired:
-        file, line, source = trace[rid]
-        fired_rules.append({"id": rid, "file": file, "line": line, "because": because,
-                            "source": source})
-    return {
-        "schema_version": "1",
-        "kind": "assessment",
-        "triage": triage,
-        "triage_message": texts.message[triage],
-        "region": "other",
-        "insert": {
-            "type": insert,
-            "label": texts.insert_labels[insert],
-            "heel_lift": heel_lift,
-            "features": [then[rid]["feature"] for rid, _ in features],
-            "summary": insert_then["summary"],
-        },
-        "referrals": [
-            {"urgency": (t := then[rid])["urgency"], "to": t["to"], "reason": t["reason"],
-             "rule": rid}
-            for rid, _ in referrals
-        ],
-        "advice": [
-            {"text": (t := then[rid])["text"], "rule": rid, "topic": t.get("topic", "")}
-            for rid, _ in advice
-        ],
-        "fired_rules": fired_rules,
-        "answers": dict(answers),
-        "ruleset": dict(texts.provenance),
-        "disclaimer": texts.disclaimer,
-    }
+def _most_urgent(red: list[str], ref: list[str]) -> str:
+    best = len(LEVELS) - 1
+    for rid in (*red, *ref):
+        level = LEVELS.index(rid.split("-", 1)[0].replace("self", "self_care"))
+        best = min(best, level)
+    return LEVELS[best]

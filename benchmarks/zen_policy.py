@@ -15,6 +15,7 @@ generous to it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
@@ -161,7 +162,7 @@ def decisions_of_zen(response: dict[str, Any], rank: dict[str, int]) -> dict[str
     }
 
 
-def decisions_of_ours(assessment: dict[str, Any], feature_ids: set[str]) -> dict[str, Any]:
+def decisions_of_ours(assessment: Mapping[str, Any], feature_ids: set[str]) -> dict[str, Any]:
     return {
         "triage": assessment["triage"],
         "insert": assessment["insert"]["type"],

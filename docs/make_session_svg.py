@@ -18,7 +18,8 @@ SCRIPT = Path(sys.executable).with_name("insertadvisor")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "insertadvisor"]
 ANSWERS = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
            "--pain-weeks", "8", "--symptom", "foot_pain", "--age", "45",
-           "--tried-otc-weeks", "0", "--footwear", "unsupportive"]
+           "--tried-otc-weeks", "0", "--footwear", "unsupportive", "--pain-trend", "same",
+           "--region", "UK"]
 
 
 def main() -> int:

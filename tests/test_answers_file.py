@@ -33,9 +33,9 @@ age: 41
 """
 JSON = json.dumps({"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": None,
                    "pain_weeks": 3, "symptoms": ["foot_pain"], "age": 41})
-EXPECTED = {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": None, "pain_weeks": 3,
-            "symptoms": ["foot_pain"], "age": 41, "tried_otc_weeks": None,
-            "footwear": "unknown"}
+EXPECTED: dict[str, Any] = {
+    "arch": "flat", "overpronation": "yes", "leg_length_diff_mm": None, "pain_weeks": 3,
+    "symptoms": ["foot_pain"], "age": 41, "tried_otc_weeks": None, "footwear": "unknown"}
 
 
 def _answers(stdout: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from insertadvisor.answers import complete, parse_mapping
 from insertadvisor.assessment import assess
 from insertadvisor.batch import MAX_LINE_BYTES, run_batch
 from insertadvisor.model import Ruleset
+from insertadvisor.results import Assessment
 
 from .conftest import installed_command, run_cli, run_installed
 
@@ -33,7 +34,7 @@ URGENT = {"arch": "normal", "overpronation": "no", "leg_length_diff_mm": 0, "pai
           "symptoms": ["fever"], "age": 50}
 
 
-def _expected(ruleset: Ruleset, raw: dict[str, Any]) -> dict[str, Any]:
+def _expected(ruleset: Ruleset, raw: dict[str, Any]) -> Assessment:
     questions = ruleset.questions["assess"]
     return assess(ruleset, complete(questions, parse_mapping(questions, raw, "test")))
 

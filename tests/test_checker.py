@@ -211,7 +211,7 @@ def brute_force(ruleset: Ruleset) -> set[tuple[str, str]]:
     """Every answer set of a dense grid, through the real engine: what is wrong?"""
     found: set[tuple[str, str]] = set()
     fired: set[str] = set()
-    stage_answers = {
+    stage_answers: dict[str, list[dict[str, Any]]] = {
         "assess": [{"arch": a, "pain_weeks": p, "symptoms": s, "age": g}
                    for a in ("flat", "normal", "unknown") for p in PAIN
                    for s in _subsets(("red_flag", "numb", "foot_pain")) for g in AGES],
@@ -236,8 +236,8 @@ def brute_force(ruleset: Ruleset) -> set[tuple[str, str]]:
     for rule in ruleset.derived["assess"]:
         if rule.id not in fired:
             found.add(("never_true", rule.id))
-    for table in ruleset.tables.values():
-        found |= {("shadowed", r.id) for r in table.rules if r.id not in fired}
+    for declared in ruleset.tables.values():
+        found |= {("shadowed", r.id) for r in declared.rules if r.id not in fired}
     return found
 
 

@@ -17,6 +17,7 @@ from insertadvisor.errors import OutputError
 from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.render import export
+from insertadvisor.results import Assessment
 
 from .conftest import CORE_FLAGS, V1, run_cli, run_installed
 
@@ -34,7 +35,7 @@ FOOT = ["--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
         "--pain-weeks", "8", "--symptom", "foot_pain", "--age", "45"]
 
 
-def _assessment(ruleset: Ruleset, **raw: Any) -> dict[str, Any]:
+def _assessment(ruleset: Ruleset, **raw: Any) -> Assessment:
     base = {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": 6, "pain_weeks": 8,
             "symptoms": ["foot_pain"]} | raw
     questions = ruleset.questions["assess"]
@@ -195,7 +196,7 @@ def test_write_is_atomic_and_cleans_up_on_failure(tmp_path: Path, ruleset: Rules
     def fail(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     # a full disk is not bad input: OutputError, exit 1 (reliability issue, item 9)
     with pytest.raises(OutputError, match="cannot write it \\(no space left on device\\)"):
         export.write_report(target, _assessment(ruleset), ruleset)

@@ -172,7 +172,7 @@ def test_the_yaml_loader_raises_only_yaml_problem(text: str) -> None:
 # --- rule sets -------------------------------------------------------------------------
 
 RULE_FILES = sorted(p.name for p in RULES.glob("*.yaml"))
-SAMPLE_ANSWERS = [
+SAMPLE_ANSWERS: list[dict[str, Any]] = [
     {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": 6, "pain_weeks": 14,
      "symptoms": [], "age": 55},
     {"arch": "unknown", "overpronation": "unknown", "leg_length_diff_mm": None,

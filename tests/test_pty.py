@@ -18,16 +18,20 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from insertadvisor.model import Ruleset
 
-pexpect = pytest.importorskip("pexpect")
+if TYPE_CHECKING:
+    import pexpect  # for the annotations; at run time the test is skipped without it
+else:
+    pexpect = pytest.importorskip("pexpect")
 
-from insertadvisor.loading import load_ruleset  # noqa: E402
+from insertadvisor.loading import load_ruleset
 
-from .conftest import V1, installed_command  # noqa: E402
+from .conftest import V1, installed_command
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -289,7 +290,7 @@ def test_no_failure_at_any_step_leaves_a_temporary_file(
         raise failure
 
     if step == "mkstemp":
-        monkeypatch.setattr(export.tempfile, "mkstemp", fail)
+        monkeypatch.setattr(tempfile, "mkstemp", fail)
     elif step == "write":
         real_fdopen = os.fdopen
 
@@ -299,9 +300,9 @@ def test_no_failure_at_any_step_leaves_a_temporary_file(
 
         def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
             return Failing(real_fdopen(fd, "wb"), encoding="utf-8")
-        monkeypatch.setattr(export.os, "fdopen", fdopen)
+        monkeypatch.setattr(os, "fdopen", fdopen)
     else:
-        monkeypatch.setattr(export.os, step, fail)
+        monkeypatch.setattr(os, step, fail)
     expected: Any = type(failure) if not isinstance(failure, OSError) else \
         (OutputError if failure.errno == errno.ENOSPC else InputError)
     with pytest.raises(expected):

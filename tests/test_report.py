@@ -105,3 +105,18 @@ def test_answers_are_only_in_saved_reports() -> None:
     assert build(made, ruleset).section("answers") is None
     assert build(made, ruleset, answers=True).section("answers") is not None
     assert json.loads(formatted(".json", made, ruleset)) == made
+
+
+def test_a_list_inside_a_text_stays_a_list_in_every_format() -> None:
+    ruleset = load_ruleset(MINIMAL, use_cache=False)
+    made = _result(ruleset, "assess", CASES[0][1])
+    made["advice"] = [{"text": "Get help if:\n- one thing\n- another thing\nThen rest.",
+                       "rule": "x", "topic": "evidence"}]
+    section = build(made, ruleset).section("evidence")
+    assert section is not None
+    assert [(e.text, e.details) for e in section.entries] == [
+        ("Get help if:", ("one thing", "another thing")), ("Then rest.", ())]
+    plain = formatted(".txt", made, ruleset)
+    assert "  - Get help if:\n      - one thing\n      - another thing\n  - Then rest." in plain
+    page = formatted(".html", made, ruleset)
+    assert "Get help if:<ul><li>one thing</li><li>another thing</li></ul>" in page

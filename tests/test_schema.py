@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from insertadvisor.assessment import assess, checkin
 from insertadvisor.explain import not_fired
 from insertadvisor.loading import packaged_rules_dir
 from insertadvisor.model import Ruleset
+from insertadvisor.results import Result
 from insertadvisor.schema import KINDS, schema
 
 from .conftest import run_cli, run_installed
@@ -36,7 +38,7 @@ def _case_answers(stage: str) -> list[Any]:
     return params
 
 
-def _run(ruleset: Ruleset, stage: str, raw: dict[str, Any]) -> dict[str, Any]:
+def _run(ruleset: Ruleset, stage: str, raw: dict[str, Any]) -> Result:
     questions = ruleset.questions[stage]
     answers = complete(questions, parse_mapping(questions, raw, "case"))
     return assess(ruleset, answers) if stage == "assess" else checkin(ruleset, answers)
@@ -76,11 +78,11 @@ def _invalid(validator: Any, document: Any) -> bool:
 
 
 def test_mutated_outputs_are_rejected(ruleset: Ruleset, validators: dict[str, Any]) -> None:
-    good = _run(ruleset, "assess", {"arch": "flat", "overpronation": "yes",
+    good: Any = _run(ruleset, "assess", {"arch": "flat", "overpronation": "yes",
                                     "leg_length_diff_mm": None, "pain_weeks": 3})
     v = validators["assessment"]
     assert v.is_valid(good)
-    mutations = [
+    mutations: list[Callable[[Any], object]] = [
         lambda d: d.update(triage="bogus"),
         lambda d: d["insert"].update(type="magic"),
         lambda d: d.update(schema_version="2"),

@@ -15,6 +15,7 @@ from insertadvisor.assessment import assess
 from insertadvisor.model import Ruleset
 from insertadvisor.render.rich_view import make_console, render
 from insertadvisor.report import build
+from insertadvisor.results import Assessment
 
 from .conftest import CORE_FLAGS, installed_command, run_cli, run_installed
 
@@ -90,7 +91,7 @@ def test_prompts_are_not_coloured_under_no_color() -> None:
     assert not ANSI.search(plain.stderr)
 
 
-def _result(ruleset: Ruleset) -> dict[str, object]:
+def _result(ruleset: Ruleset) -> Assessment:
     questions = ruleset.questions["assess"]
     raw = {"arch": "flat", "overpronation": "yes", "leg_length_diff_mm": 6, "pain_weeks": 8,
            "symptoms": ["foot_pain", "fever"], "age": 40}

@@ -23,7 +23,19 @@ Status = tuple[Rule, Tri]
 def run_table(table: Table, facts: Facts) -> list[Rule]:
     """The rules of `table` that fire for `facts`."""
     if table.hit_policy == "collect":
-        fired = [rule for test, rule in table.checks if test(facts)]
+        checks = table.checks
+        if table.guarded:  # only the rules whose guard holds can apply
+            positions = list(table.unguarded)
+            for (op, fact), by_value in table.guarded.items():
+                if op == "eq":
+                    positions += by_value.get(facts[fact], ())
+                else:
+                    for item in facts[fact]:
+                        positions += by_value.get(item, ())
+            positions.sort()
+            fired = [checks[i][1] for i in positions if checks[i][0](facts)]
+        else:
+            fired = [rule for test, rule in checks if test(facts)]
         if not fired and table.otherwise is not None:
             fired.append(table.otherwise)
         return fired

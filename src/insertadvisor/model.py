@@ -171,7 +171,8 @@ _RULE_FIELDS = ("id", "table", "when", "then", "sources", "file", "line", "prior
 class Table:
     """A decision table as one stage runs it: its rules, `otherwise` apart."""
 
-    __slots__ = ("checks", "file", "hit_policy", "id", "line", "otherwise", "regular", "rules")
+    __slots__ = ("checks", "file", "guarded", "hit_policy", "id", "line", "otherwise", "regular",
+                 "rules", "unguarded")
 
     def __init__(self, id: str, hit_policy: str, rules: tuple[Rule, ...], file: str,
                  line: int) -> None:
@@ -183,6 +184,19 @@ class Table:
         self.regular = tuple(r for r in rules if r.when != ("otherwise",))
         self.checks = tuple((r.test, r) for r in self.regular)  # what the engine loops over
         self.otherwise = next((r for r in rules if r.when == ("otherwise",)), None)
+        # For a collect table: rules that can only apply when a set holds one item, or a
+        # fact has one value (their condition is, or requires, `has` that item or `eq` that
+        # value) are looked up by it, so the engine tests only those that can apply.
+        self.guarded: dict[tuple[str, str], dict[Any, list[int]]] = {}
+        unguarded: list[int] = []
+        for position, rule in enumerate(self.regular):
+            guard = _guard(rule.when)
+            if guard is None or hit_policy != "collect":
+                unguarded.append(position)
+            else:
+                op, fact, value = guard
+                self.guarded.setdefault((op, fact), {}).setdefault(value, []).append(position)
+        self.unguarded = tuple(unguarded)
 
     def for_stage(self, stage: str) -> Table:
         """The rules of a shared table that run in `stage`."""
@@ -190,6 +204,16 @@ class Table:
             return self
         rules = tuple(r for r in self.rules if not r.stages or stage in r.stages)
         return Table(self.id, self.hit_policy, rules, self.file, self.line)
+
+
+def _guard(when: Node) -> tuple[str, str, Any] | None:
+    """(has, set fact, item) or (eq, fact, value) when a condition can only hold if the
+    set holds that item, or the fact has that value."""
+    if when[0] in ("has", "eq"):
+        return when[0], when[1], when[2]
+    if when[0] == "all":
+        return next((g for part in when[1] if (g := _guard(part)) is not None), None)
+    return None
 
 
 class Invariant:

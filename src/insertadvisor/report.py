@@ -38,14 +38,15 @@ class Entry:
     """One item of a section: a text, with an optional lead (`label`, e.g. a level or a
     question), lines under it (`details`) and the level it is about (for its colour)."""
 
-    __slots__ = ("details", "label", "level", "text")
+    __slots__ = ("details", "label", "level", "list_items", "text")
 
     def __init__(self, text: str, label: str = "", details: tuple[str, ...] = (),
-                 level: str = "") -> None:
+                 level: str = "", list_items: bool = False) -> None:
         self.text = text
         self.label = label
-        self.details = details
+        self.details = details  # lines under the text: reasons, or a list's items
         self.level = level
+        self.list_items = list_items  # the details are the items of a list in the text
 
     def words(self) -> list[str]:
         """The entry as plain lines: `label: text`, then each detail."""
@@ -99,7 +100,9 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
     if result["kind"] == "assessment":
         insert = result["insert"]  # type: ignore[typeddict-item]
         parts["insert"] = [Entry(insert["summary"], insert["label"])]
-        parts["insert"] += [Entry(f, words["features"]) for f in insert["features"]]
+        if insert["features"]:
+            parts["insert"].append(Entry(f"{words['features']}:",
+                                         details=tuple(insert["features"]), list_items=True))
     else:
         if result["stop_wearing"]:  # type: ignore[typeddict-item]
             parts["actions"].append(Entry(words["stop_wearing"]))
@@ -107,7 +110,7 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
                              if a["rule"] not in {r["rule"] for r in result["referrals"]}]
     for advice in result["advice"]:
         section = ruleset.report.topics.get(advice["topic"], "self_care")
-        parts[section].append(Entry(advice["text"]))  # in `main`: after the referrals
+        parts[section] += _lines(advice["text"])  # in `main`: after the referrals
     if explain:
         parts["why"] = [Entry(f"{r['because']}. Source: {r['source']}",
                               f"{r['id']} ({r['file']}:{r['line']})")
@@ -126,6 +129,19 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
     sections = [Section(s, headings[s], parts[s]) for s in SECTIONS if parts[s]]
     return Report(result["kind"], level, result["triage_message"], sections,
                   result["disclaimer"])
+
+
+def _lines(text: str) -> list[Entry]:
+    """A text that holds lists (a lead-in line, then `- item` lines) as entries whose
+    details are the items; a text without one as it is."""
+    out: list[Entry] = []
+    for line in text.split("\n"):
+        if line.startswith("- ") and out:
+            last = out[-1]
+            out[-1] = Entry(last.text, details=(*last.details, line[2:]), list_items=True)
+        else:
+            out.append(Entry(line))
+    return out
 
 
 def _referrals(referrals: list[Referral], triage: str,

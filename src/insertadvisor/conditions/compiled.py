@@ -41,15 +41,23 @@ def compile_node(node: Node) -> Test:
     return _leaf(op, node[1], node[2])
 
 
+# Short `all`s and `any`s are written out: a generator per test would cost more than the
+# tests themselves, and the engine runs about a hundred conditions per answer set.
 def _all(parts: tuple[Test, ...]) -> Test:
     if len(parts) == 1:
         return parts[0]
     if len(parts) == 2:
         a, b = parts
         return lambda f: a(f) and b(f)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda f: a(f) and b(f) and c(f)
 
     def test(f: Facts) -> bool:
-        return all(p(f) for p in parts)
+        for p in parts:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not p(f):
+                return False
+        return True
 
     return test
 
@@ -57,9 +65,18 @@ def _all(parts: tuple[Test, ...]) -> Test:
 def _any(parts: tuple[Test, ...]) -> Test:
     if len(parts) == 1:
         return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda f: a(f) or b(f)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda f: a(f) or b(f) or c(f)
 
     def test(f: Facts) -> bool:
-        return any(p(f) for p in parts)
+        for p in parts:  # noqa: SIM110 - a loop is faster than any() over a generator
+            if p(f):
+                return True
+        return False
 
     return test
 

@@ -76,7 +76,9 @@ def _levels_css(ruleset: Ruleset) -> str:
 
 def _entry(entry: Entry) -> str:
     text = escape(entry.text)
-    if entry.details:
+    if entry.list_items:
+        text += "<ul>" + "".join(f"<li>{escape(d)}</li>" for d in entry.details) + "</ul>"
+    elif entry.details:
         text = f"<strong>{text}</strong>" + "".join(f"<br>{escape(d)}" for d in entry.details)
     if entry.label:
         css = f' class="tag level-{escape(entry.level)}"' if entry.level else ' class="tag"'

@@ -49,9 +49,9 @@ def _entry(entry: Entry, ruleset: Ruleset) -> Text:
     if entry.label:
         style = ruleset.level(entry.level).style if entry.level else "bold"
         text.append(f"{entry.label}: ", style=style)
-    text.append(entry.text, style="bold" if entry.details else "")
+    text.append(entry.text, style="bold" if entry.details and not entry.list_items else "")
     for detail in entry.details:
-        text.append(f"\n{detail}")
+        text.append(f"\n- {detail}" if entry.list_items else f"\n{detail}")
     return text
 
 

@@ -23,7 +23,8 @@ def _entry(entry: Entry, width: int) -> list[str]:
     head, *details = entry.words()
     lines = _wrap(head, width, "  - ")
     for detail in details:
-        lines += _wrap(detail, width, "      ")
+        lines += _wrap(detail, width, "      - ", "        ") if entry.list_items else \
+            _wrap(detail, width, "      ")
     return lines
 
 

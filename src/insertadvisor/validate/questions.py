@@ -36,7 +36,8 @@ REGION = "region"
 def stages_of(doc: Doc, raw: Any, what: str, out: Reporter) -> tuple[str, ...]:
     """An entry's `stages` (default: assess only)."""
     value = raw.get("stages", ["assess"])
-    if not isinstance(value, list) or not value or any(s not in STAGES for s in value):
+    if not isinstance(value, list) or not value or \
+            any(not isinstance(s, str) or s not in STAGES for s in value):
         out.at_value(doc, raw, "stages", f"`stages` of {what} must be a list of "
                                          f"{', '.join(STAGES)}")
         return ("assess",)

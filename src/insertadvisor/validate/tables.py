@@ -286,7 +286,11 @@ def _outputs(doc: Doc, raw: Any, step: TableStep, allowed: frozenset[str],
 
 
 def _strip(value: Any) -> Any:
-    return " ".join(value.split()) if isinstance(value, str) else value
+    """A text with its spaces tidied, each line apart: a text may hold a list, one
+    `- item` a line after its lead-in (the safety net), which every format keeps."""
+    if not isinstance(value, str):
+        return value
+    return "\n".join(" ".join(line.split()) for line in value.splitlines() if line.strip())
 
 
 def fired_products(stage: str) -> list[Fired]:
