@@ -11,7 +11,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO, cast
 
 from insertadvisor.cli import run
 from insertadvisor.conditions import evaluate
@@ -118,7 +118,7 @@ def interview(person: Person, args: list[str], environ: dict[str, str] | None = 
     from insertadvisor.environment import Environment
 
     out = io.StringIO()
-    env = Environment(stdin=person, stdout=out, stderr=person.err, stdin_isatty=True,
+    env = Environment(stdin=cast(TextIO, person), stdout=out, stderr=person.err, stdin_isatty=True,
                       stdout_isatty=False, stderr_isatty=True,
                       environ=dict(os.environ, NO_COLOR="1", **(environ or {})))
     status = run(args, env)

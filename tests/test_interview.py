@@ -215,13 +215,25 @@ def test_durations_become_weeks_and_are_said_back(ruleset: Ruleset, typed: str, 
 
 @pytest.mark.parametrize(("typed", "mm"), [
     ("12mm", 12), ("12 mm", 12), ("1,5 cm", 15), ("1.5cm", 15), ("0.5 in", 12.7),
-    ('0.5"', 12.7), ("1 inch", 25.4)])
+    ('0.5"', 12.7), ("1 inch", 25.4),
+    ("about 8mm", 8), ("1 cm", 10), ("0,5", 0.5), ("10mm", 10)])  # the issue's examples
 def test_lengths_become_millimetres(ruleset: Ruleset, typed: str, mm: float) -> None:
     person = Person(ruleset, STAGE, {**PLAIN, "leg_length_diff_mm": typed,
                                      "lld_source": "unknown"})
     status, out, err = interview(person, ["assess", "--json"])
     assert status == 0, err[-500:]
     assert json.loads(out)["answers"]["leg_length_diff_mm"] == mm
+
+
+@pytest.mark.parametrize("unit", ["cm", "in"])
+def test_a_length_in_another_unit_is_said_back_in_mm(ruleset: Ruleset, unit: str) -> None:
+    factor = _factor(ruleset, "mm", unit)
+    person = Person(ruleset, STAGE, {**PLAIN, "leg_length_diff_mm": f"1 {unit}",
+                                     "lld_source": "unknown"})
+    status, out, err = interview(person, ["assess", "--json"])
+    assert status == 0, err[-500:]
+    assert f"1 {unit} = {float(factor):g} mm" in flat(err)
+    assert json.loads(out)["answers"]["leg_length_diff_mm"] == float(factor)
 
 
 def test_a_year_and_a_half_is_asked_again_with_the_reason(ruleset: Ruleset) -> None:
@@ -232,11 +244,13 @@ def test_a_year_and_a_half_is_asked_again_with_the_reason(ruleset: Ruleset) -> N
     assert json.loads(out)["answers"]["pain_weeks"] == 78
 
 
-def test_not_sure_on_a_warning_sign_counts_as_yes_and_says_so(ruleset: Ruleset) -> None:
+@pytest.mark.parametrize("unsure", ["I don't know", "I don\u2019t know", "Don\u2019t know."])
+def test_not_sure_on_a_warning_sign_counts_as_yes_and_says_so(ruleset: Ruleset,
+                                                              unsure: str) -> None:
     top = set(top_level_items(ruleset))
     gate = next(g for g in gates(ruleset) if g.direct_when is None and not top & set(g.items))
     first = gate.items[0]
-    person = Person(ruleset, STAGE, {**PLAIN, gate.id: "not sure", first: "I don't know"})
+    person = Person(ruleset, STAGE, {**PLAIN, gate.id: "not sure", first: unsure})
     status, out, err = interview(person, ["assess", "--json"])
     assert status == 0, err[-500:]
     said = ruleset.report.headings["unsure_yes"]
@@ -247,10 +261,12 @@ def test_not_sure_on_a_warning_sign_counts_as_yes_and_says_so(ruleset: Ruleset) 
     assert said in flat(person.chunks[at + 1][0])  # at that moment
 
 
-def test_not_sure_on_a_foot_question_is_unknown(ruleset: Ruleset) -> None:
+@pytest.mark.parametrize("unsure", ["not sure", "don\u2019t know", "Don't know."])
+def test_not_sure_on_a_foot_question_is_unknown(ruleset: Ruleset, unsure: str) -> None:
     foot = [q for q in ruleset.questions[STAGE] if q.type == "choice"
             and "unknown" in q.values and q.required]
-    replies = {**PLAIN, **{q.id: "not sure" for q in foot}}
+    assert foot
+    replies = {**PLAIN, **{q.id: unsure for q in foot}}
     status, out, err = interview(Person(ruleset, STAGE, replies), ["assess", "--json"])
     assert status == 0, err[-500:]
     answers = json.loads(out)["answers"]
@@ -508,3 +524,38 @@ def test_not_sure_at_a_set_asked_whole_is_asked_again(ruleset: Ruleset) -> None:
     assert ruleset.report.headings["unsure_yes"] not in flat(err)
     assert "Please answer y (yes) or n (no)." in err
     assert first not in json.loads(out)["answers"][whole.question]
+
+
+def test_output_after_an_interview_lists_each_warning_sign_yes_no_or_not_asked(
+        ruleset: Ruleset, tmp_path: Path) -> None:
+    """--output holds what the copy for a doctor holds: every warning sign, each with yes,
+    no (asked on its own, or under a gate answered no) or not asked (a follow-up its
+    condition left out), the answers, the result, the rule set and the region."""
+    from insertadvisor.assessment import Wording
+
+    top = set(top_level_items(ruleset))
+    gate = next(g for g in gates(ruleset) if g.direct_when is None and not top & set(g.items))
+    first = gate.items[0]
+    report = tmp_path / "report.txt"
+    person = Person(ruleset, STAGE, {**PLAIN, gate.id: "y", first: "y"})
+    status, out, err = interview(person, ["assess", "--json", "--output", str(report)])
+    assert status == 0, err[-500:]
+    data = json.loads(out)
+    assert data["answers"]["symptoms"] == [first]
+    walk = expected_walk(ruleset, STAGE, {**answers_of(PLAIN), "symptoms": [first]},
+                         yes=lambda step: step == gate.id)
+    assert person.asked == walk
+    steps = {s.id: s for s in ruleset.interview[STAGE]}
+    covered = set(walk) | {i for sid in walk if sid in steps for i in steps[sid].items}
+    words = ruleset.report.headings
+    say = Wording(ruleset, data["answers"], {})
+    text = flat(report.read_text())
+    expected = {item: words["yes"] if item == first else words["no"] if item in covered
+                else words["not_asked"] for item in items(ruleset)}
+    assert set(expected.values()) == {words["yes"], words["no"], words["not_asked"]}
+    for item, answer in expected.items():
+        assert f"- {flat(say(items(ruleset)[item].prompt))}: {answer} -" in text, item
+    assert ruleset.level(data["triage"]).label.upper() in text.upper()  # the result
+    assert f"{ruleset.name} {ruleset.version}" in text
+    assert ruleset.regions[data["region"]].name in text
+    assert f"{flat(ruleset.question(STAGE, 'age').prompt)}: 40" in text  # the answers

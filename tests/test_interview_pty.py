@@ -23,8 +23,8 @@ import pytest
 from insertadvisor.model import Ruleset
 
 from .conftest import installed_command
-from .interview_person import Person, expected_walk, flat
-from .test_interview import PLAIN, STAGE, answers_of
+from .interview_person import LEAD, OFFER, Person, expected_walk, flat
+from .test_interview import PLAIN, STAGE, WITH_FOOT, answers_of
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -61,14 +61,18 @@ def screen(child: object) -> str:
     return CSI.sub("", child.logfile_read.getvalue()).replace("\r\n", "\n")  # type: ignore[attr-defined]
 
 
-def converse(child: object, person: Person, *, interrupt: bool = False) -> int:
-    """Answer every prompt as `person` would; when they stop, Ctrl-C (or Ctrl-D)."""
+def converse(child: object, person: Person, *, interrupt: bool = False,
+             prompts: list[str] | None = None) -> int:
+    """Answer every prompt as `person` would; when they stop, Ctrl-C (or Ctrl-D).
+    Each prompt met is added to `prompts`."""
     while True:
         index = child.expect([PROMPT, pexpect.EOF])  # type: ignore[attr-defined]
         if index == 1:
             child.close()  # type: ignore[attr-defined]
             return int(child.exitstatus)  # type: ignore[attr-defined]
         shown = child.before + child.after  # type: ignore[attr-defined]
+        if prompts is not None:
+            prompts.append(CSI.sub("", shown))
         reply = person.answer(CSI.sub("", shown))
         if reply is None:
             if interrupt:
@@ -93,6 +97,28 @@ def test_typing_3_months_shows_what_was_recorded(children: list[object],
     shown = f"{float(round(weeks, 1)):g}"
     assert f"Answer (weeks): 3 months 3 months = {about}{shown} weeks" in seen  # echo, then ours
     assert f'"pain_weeks": {shown}' in screen(child)
+
+
+@pytest.mark.parametrize("foot", [False, True])
+def test_the_common_path_counted_in_a_terminal(children: list[object], ruleset: Ruleset,
+                                               foot: bool) -> None:
+    """Policy 2.3: a person with no red flag meets 19 questions (21 with a foot factor),
+    plus the region on the first run only, then the offer of a copy: every prompt on the
+    screen is counted, and the count is derived from the rule set's interview."""
+    replies = WITH_FOOT if foot else PLAIN
+    walk = expected_walk(ruleset, STAGE, answers_of(replies))
+    assert len(walk) == (21 if foot else 19) + 1 and walk[0] == "region"
+    for run, expected in enumerate((walk, walk[1:])):  # the region is kept after the first
+        prompts: list[str] = []
+        person = Person(ruleset, STAGE, replies)
+        assert converse(spawn(children, "assess"), person, prompts=prompts) == 0
+        assert person.asked == expected, run
+        assert len(prompts) == len(expected) + 1  # the questions, then the offer
+        assert OFFER in flat(prompts[-1])
+        leads = [LEAD.search(flat(p)) for p in prompts[:-1]]
+        assert all(leads), run  # "Question N of about M" on every question
+        assert [int(m.group(1)) for m in leads if m] == list(range(1, len(expected) + 1))
+        assert [int(m.group(2)) for m in leads if m][-1] == len(expected)
 
 
 def test_going_back_in_a_terminal(children: list[object], ruleset: Ruleset) -> None:
