@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -24,7 +25,7 @@ from insertadvisor.model import Ruleset
 
 from .conftest import installed_command
 from .interview_person import LEAD, OFFER, Person, expected_walk, flat
-from .test_interview import PLAIN, STAGE, WITH_FOOT, answers_of
+from .test_interview import PLAIN, STAGE, WITH_FOOT, _data_file, answers_of
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -141,6 +142,10 @@ def test_ctrl_c_then_the_next_assess_offers_to_resume(children: list[object],
     after = seen[[m.end() for m in re.finditer(PROMPT, seen)][-1]:]  # below the last prompt
     assert [line for line in after.split("\n") if line.strip() and line.strip() != "^C"] \
         == [INTERRUPTED]
+    kept = _data_file()  # the answers so far, readable only by the person
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert json.loads(kept.read_text())["answers"]["age"] == 40
     done = len(person.asked)
     second = spawn(children, "assess", "--json")
     again = Person(ruleset, STAGE, PLAIN)
@@ -151,6 +156,7 @@ def test_ctrl_c_then_the_next_assess_offers_to_resume(children: list[object],
     assert again.asked[0] == expected_walk(ruleset, STAGE, answers_of(PLAIN))[done]
     assert again.leads[0][0] == done + 1
     assert '"age": 40' in seen
+    assert not kept.exists()  # finished: nothing is left behind
 
 
 def test_the_locales_country_is_offered_and_saved(children: list[object],
