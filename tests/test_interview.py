@@ -559,3 +559,55 @@ def test_output_after_an_interview_lists_each_warning_sign_yes_no_or_not_asked(
     assert f"{ruleset.name} {ruleset.version}" in text
     assert ruleset.regions[data["region"]].name in text
     assert f"{flat(ruleset.question(STAGE, 'age').prompt)}: 40" in text  # the answers
+
+
+def _numeric_characters() -> list[str]:
+    """Every character other than 0-9 that Python calls a digit, a decimal or numeric
+    (superscripts, circled numbers, other scripts' digits, fractions, Roman numerals)."""
+    import sys
+    import unicodedata
+
+    return [c for c in map(chr, range(sys.maxunicode + 1))
+            if not c.isascii() and (c.isdigit() or c.isdecimal() or c.isnumeric()
+                                    or unicodedata.numeric(c, None) is not None)]
+
+
+def test_no_numeric_character_is_taken_or_crashes_a_prompt(ruleset: Ruleset) -> None:
+    """The class of "²" and "①": each such character typed alone, after a digit and
+    before one, at a choice and at a whole and a decimal number question, is asked again,
+    and the plain answer that follows is taken."""
+    from insertadvisor.natural import load_units
+    from insertadvisor.prompts import Asker
+
+    odd = _numeric_characters()
+    assert len(odd) > 1000 and "²" in odd and "①" in odd
+    typed = [t for c in odd for t in (c, f"1{c}", f"{c}1")]
+    choice = next(q for q in ruleset.questions[STAGE] if q.type == "choice")
+    whole = next(q for q in ruleset.questions[STAGE] if q.type == "integer")
+    decimal = next(q for q in ruleset.questions[STAGE] if q.type == "number")
+    for question, plain in ((choice, "1"), (whole, "40"), (decimal, "3")):
+        stdin = io.StringIO("".join(f"{t}\n" for t in typed) + f"{plain}\n")
+        out = io.StringIO()
+        asker = Asker(stdin, out, units=load_units(ruleset.words),
+                      words=ruleset.report.headings)
+        if question.type == "choice":
+            got = asker.choice(question, str)
+            assert got == next(iter(question.values)), question.id
+        else:
+            assert asker.number(question, str) == int(plain), question.id
+        assert stdin.read() == ""  # every odd line was refused, then the plain one taken
+
+
+def test_keeping_answers_never_writes_through_a_planted_link(ruleset: Ruleset,
+                                                             tmp_path: Path) -> None:
+    kept = _data_file()
+    kept.parent.mkdir(parents=True, mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    (kept.parent / f".{kept.name}.{os.getpid()}.tmp").symlink_to(victim)
+    status, _, err = interview(Person(ruleset, STAGE, PLAIN, stop_after="pain_weeks"),
+                               ["assess", "--json"])
+    assert status == 130, err[-500:]
+    assert victim.read_text() == "untouched"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and not kept.is_symlink()
+    assert json.loads(kept.read_text())["answers"]["age"] == 40

@@ -98,7 +98,12 @@ def write_private(path: Path, text: str) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # O_EXCL and O_NOFOLLOW: a file or link planted at the temporary name is never
+        # written through (the name holds the pid, so a stale one is only a leftover).
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
