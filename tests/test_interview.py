@@ -335,6 +335,31 @@ def test_a_latin1_byte_is_asked_again(ruleset: Ruleset, errors: str) -> None:
     assert LEAD.search(text.split("could not be read")[1]) is not None  # went on: 40 taken
 
 
+# Every byte that cannot start a UTF-8 character alone, and the malformed sequences:
+# a surrogate, an overlong "/", beyond U+10FFFF, a truncated euro sign, one inside a word.
+NOT_UTF8 = [bytes([b]) for b in range(0x80, 0x100)] + [
+    b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe2\x82", b"4\xb00"]
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_no_line_that_is_not_utf8_is_taken_at_a_choice_or_a_number(ruleset: Ruleset,
+                                                                    errors: str) -> None:
+    """The class of the Latin-1 byte: each is asked again, at the region (a choice) and
+    at the age (a number), and the plain answer after them is taken."""
+    odd = [line + b"\n" for line in NOT_UTF8]
+    stdin = io.TextIOWrapper(io.BufferedReader(_Lines([*odd, b"1\n", *odd, b"40\n"])),
+                             encoding="utf-8", errors=errors)
+    err = io.StringIO()
+    env = Environment(stdin=stdin, stdout=io.StringIO(), stderr=err, stdin_isatty=True,
+                      stderr_isatty=True, environ=dict(os.environ, NO_COLOR="1"))
+    assert run(["assess", "--json"], env) == 130  # (input ends after the age)
+    text = flat(err.getvalue())
+    assert text.count("could not be read as text") == 2 * len(odd)
+    assert "Traceback" not in text and "internal error" not in text
+    lead = LEAD.search(text.rsplit("could not be read", 1)[1])
+    assert lead is not None and lead.group(1) == "3"  # region and age taken
+
+
 def test_back_returns_to_the_previous_question(ruleset: Ruleset) -> None:
     steps = [s.id for s in ruleset.interview[STAGE] if s.kind == "question"]
     after = steps[steps.index("pain_weeks") + 1]
