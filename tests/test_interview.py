@@ -636,3 +636,41 @@ def test_keeping_answers_never_writes_through_a_planted_link(ruleset: Ruleset,
     assert victim.read_text() == "untouched"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and not kept.is_symlink()
     assert json.loads(kept.read_text())["answers"]["age"] == 40
+
+
+def test_a_copy_that_cannot_be_saved_says_so_in_one_line(ruleset: Ruleset, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """The result was shown; the copy asked for was not written: exit 1 with the reason,
+    never "internal error", and never a copy written through a link at its name."""
+    import errno
+
+    from insertadvisor.render import export
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # the current folder removed while the interview went on
+    status, out, err = interview(Person(ruleset, STAGE, PLAIN, on_offer="t"), ["assess"])
+    assert status == 1
+    assert ruleset.name in out  # the result was shown, to its end
+    last = err.strip().splitlines()[-1]
+    assert "insertadvisor: error: the copy for a doctor was not saved: the current folder " \
+           "cannot be used (no such file or directory)" in last
+    assert "internal error" not in err and "Traceback" not in err
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    name = f"insertadvisor-assessment-{date.today().isoformat()}.txt"
+    (here / name).symlink_to(tmp_path / "nowhere")  # dangling: not a free name
+    def full(path: Path) -> tuple[int, str]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(export, "_temporary", full)
+    status, _, err = interview(Person(ruleset, STAGE, PLAIN, on_offer="t"), ["assess"])
+    assert status == 1
+    assert err.strip().splitlines()[-1].endswith(
+        f"insertadvisor: error: the copy for a doctor was not saved: {here}/"
+        f"{name[:-4]}-2.txt: cannot write it (no space left on device); the result above is "
+        "complete: run again from another folder, or with --output FILE")
+    assert not (tmp_path / "nowhere").exists()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from insertadvisor.assessment import REGION
 from insertadvisor.environment import MIN_COLUMNS, Environment
+from insertadvisor.errors import InsertAdvisorError, OutputError, os_reason
 from insertadvisor.model import Ruleset
 
 if TYPE_CHECKING:
@@ -247,18 +248,30 @@ def offer_copy(env: Environment, ruleset: Ruleset, result: Result, asked: frozen
         return
     from insertadvisor.render.export import write_report
 
-    path = _copy_name(Path.cwd(), result["kind"], suffix)
-    write_report(path, result, ruleset, asked=asked)
+    try:
+        path = _copy_name(Path.cwd(), result["kind"], suffix)
+    except OSError as exc:  # the current folder was removed or cannot be read
+        raise OutputError(f"the copy for a doctor was not saved: the current folder cannot "
+                          f"be used ({os_reason(exc)}); the result above is complete: run "
+                          "again from another folder, or with --output FILE") from None
+    try:
+        write_report(path, result, ruleset, asked=asked)
+    except InsertAdvisorError as exc:  # said as --output's, but no --output was given
+        reason = str(exc).removeprefix(f"--output {path}: ")
+        raise OutputError(f"the copy for a doctor was not saved: {path}: {reason}; the "
+                          "result above is complete: run again from another folder, or "
+                          "with --output FILE") from None
     asker.say(f"Saved: {path}", "green")
 
 
 def _copy_name(folder: Path, kind: str, suffix: str) -> Path:
     """insertadvisor-assessment-2025-06-01.html, or -2, -3 ... if that exists."""
+    import os
     from datetime import date
 
     stem = f"insertadvisor-{kind}-{date.today().isoformat()}"
     path, number = folder / f"{stem}{suffix}", 1
-    while path.exists():
+    while os.path.lexists(path):  # a link there, even a dangling one, is not written over
         number += 1
         path = folder / f"{stem}-{number}{suffix}"
     return path
