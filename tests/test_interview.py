@@ -674,3 +674,22 @@ def test_a_copy_that_cannot_be_saved_says_so_in_one_line(ruleset: Ruleset, tmp_p
         f"{name[:-4]}-2.txt: cannot write it (no space left on device); the result above is "
         "complete: run again from another folder, or with --output FILE")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_save_answers_on_a_full_disk_says_so(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from insertadvisor import resume
+
+    def full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(resume, "write_private", full)
+    saved = tmp_path / "me.json"
+    result = run_cli(["assess", "--json", "--no-input", "--save-answers", str(saved),
+                      "--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
+                      "--pain-weeks", "3", "--age", "52"])
+    assert result.status == 1
+    assert result.stderr == (f"insertadvisor: error: --save-answers {saved}: cannot write it "
+                             "(no space left on device)\n")

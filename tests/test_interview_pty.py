@@ -249,3 +249,15 @@ def test_a_superscript_at_a_choice_is_asked_again(children: list[object], typed:
     child.sendintr()  # type: ignore[attr-defined]
     child.expect(pexpect.EOF)  # type: ignore[attr-defined]
     assert "Traceback" not in screen(child)
+
+
+def test_a_fifo_where_the_interview_is_kept_is_not_waited_on(children: list[object]) -> None:
+    kept = _data_file()
+    kept.parent.mkdir(parents=True, mode=0o700)
+    os.mkfifo(kept)
+    child = spawn(children, "assess")
+    child.expect(r"Choose 1-\d+: ")  # type: ignore[attr-defined]  # (not blocked on it)
+    assert "Carry on" not in screen(child)
+    child.sendintr()  # type: ignore[attr-defined]
+    child.expect(pexpect.EOF)  # type: ignore[attr-defined]
+    assert stat.S_ISFIFO(os.lstat(kept).st_mode)  # not ours to remove

@@ -13,14 +13,16 @@ when read (the rule set may have changed since): a file that no longer fits is d
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from insertadvisor.environment import Environment
-from insertadvisor.errors import InputError, os_reason
+from insertadvisor.errors import FULL, InputError, OutputError, os_reason
 from insertadvisor.model import Ruleset
 
 VERSION = 1  # of the file's layout
@@ -61,8 +63,10 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
 
     target = path_for(env, stage)
     try:
-        data = json.loads(target.read_text(encoding="utf-8"))
+        data = json.loads(_read_regular(target))
     except FileNotFoundError:
+        return None
+    except _NotAFile:  # a FIFO or a device planted there: never block on it, never remove it
         return None
     except (OSError, ValueError):
         clear(env, stage)
@@ -83,6 +87,29 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
     if not answers and not answered:
         return None
     return Progress(answers, answered, asked, count=count, saved_at=saved_at)
+
+
+class _NotAFile(Exception):
+    pass
+
+
+def _read_regular(path: Path, limit: int = 1 << 20) -> str:
+    """The text of `path` if it is a regular file (a FIFO is not waited on, a link is not
+    followed); at most `limit` bytes, more is not a saved interview."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a link
+            raise _NotAFile from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotAFile
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("too long for a saved interview")
+    return data.decode("utf-8")
 
 
 def clear(env: Environment, stage: str) -> None:
@@ -121,7 +148,8 @@ def save_answers(path: Path, answers: dict[str, Any]) -> None:
     except IsADirectoryError:
         raise InputError(f"--save-answers {path}: is a folder; give a file name") from None
     except OSError as exc:
-        raise InputError(f"--save-answers {path}: cannot write it ({os_reason(exc)})") from None
+        error = OutputError if exc.errno in FULL else InputError  # a full disk: not bad input
+        raise error(f"--save-answers {path}: cannot write it ({os_reason(exc)})") from None
 
 
 def check_target(path: Path, output: Path | None = None) -> None:
