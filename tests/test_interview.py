@@ -693,3 +693,36 @@ def test_save_answers_on_a_full_disk_says_so(tmp_path: Path,
     assert result.status == 1
     assert result.stderr == (f"insertadvisor: error: --save-answers {saved}: cannot write it "
                              "(no space left on device)\n")
+
+
+@pytest.mark.parametrize("age_hours", [25, 24 * 30, -2])
+def test_an_interview_kept_too_long_ago_is_not_offered(ruleset: Ruleset,
+                                                        age_hours: int) -> None:
+    """A "no" to a warning sign is about that day: after a day (or with a date in the
+    future) every question is asked again."""
+    import time
+
+    from insertadvisor import resume
+
+    interview(Person(ruleset, STAGE, PLAIN, stop_after="pain_weeks"), ["assess", "--json"])
+    kept = _data_file()
+    data = json.loads(kept.read_text())
+    assert time.time() - data["saved_at"] < 60
+    data["saved_at"] -= age_hours * 3600
+    assert age_hours * 3600 > resume.MAX_AGE_SECONDS or age_hours < 0
+    kept.write_text(json.dumps(data))
+    again = Person(ruleset, STAGE, PLAIN)
+    status, _, err = interview(again, ["assess", "--json"])
+    assert status == 0 and "Carry on" not in err
+    assert again.asked == expected_walk(ruleset, STAGE, answers_of(PLAIN))
+    assert not kept.exists()
+
+
+def test_an_interview_kept_within_the_day_is_offered(ruleset: Ruleset) -> None:
+    interview(Person(ruleset, STAGE, PLAIN, stop_after="pain_weeks"), ["assess", "--json"])
+    kept = _data_file()
+    data = json.loads(kept.read_text())
+    data["saved_at"] -= 23 * 3600
+    kept.write_text(json.dumps(data))
+    status, _, err = interview(Person(ruleset, STAGE, PLAIN), ["assess", "--json"])
+    assert status == 0 and "Carry on where you left off?" in err

@@ -26,6 +26,10 @@ from insertadvisor.errors import FULL, InputError, OutputError, os_reason
 from insertadvisor.model import Ruleset
 
 VERSION = 1  # of the file's layout
+# How long an interrupted interview is offered for. Its "no" to a warning sign is about
+# that day: a person coming back days later may have a new red flag, and resuming would
+# not ask about it again. Older ones (or ones dated in the future) are dropped.
+MAX_AGE_SECONDS = 24 * 60 * 60
 
 
 class Progress:
@@ -85,6 +89,9 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
         clear(env, stage)
         return None
     if not answers and not answered:
+        return None
+    if not -3600 < time.time() - saved_at <= MAX_AGE_SECONDS:  # (an hour for clock changes)
+        clear(env, stage)
         return None
     return Progress(answers, answered, asked, count=count, saved_at=saved_at)
 
