@@ -726,3 +726,39 @@ def test_an_interview_kept_within_the_day_is_offered(ruleset: Ruleset) -> None:
     kept.write_text(json.dumps(data))
     status, _, err = interview(Person(ruleset, STAGE, PLAIN), ["assess", "--json"])
     assert status == 0 and "Carry on where you left off?" in err
+
+
+class _ResizedWhileDrawing(io.StringIO):
+    """A terminal that gets SIGCONT (fg) in the middle of drawing the prompt, and notes a
+    write that starts inside another (what a real stream refuses: RuntimeError)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.reentered, self.sent = 0, False, False
+
+    def write(self, text: str) -> int:
+        import signal
+
+        self.depth += 1
+        self.reentered |= self.depth > 1
+        try:
+            if "Pick:" in text and not self.sent:
+                self.sent = True
+                os.kill(os.getpid(), signal.SIGCONT)
+                for _ in range(1000):  # bytecode boundaries, where the handler would run
+                    pass
+            return super().write(text)
+        finally:
+            self.depth -= 1
+
+
+def test_a_signal_while_the_prompt_is_drawn_redraws_it_after(ruleset: Ruleset) -> None:
+    from insertadvisor.prompts import Asker
+
+    out = _ResizedWhileDrawing()
+    asker = Asker(io.StringIO("1\n"), out, terminal=True)
+    asker.say("Which one?")
+    assert asker.read("Pick:") == "1"
+    assert out.sent and not out.reentered
+    assert out.getvalue().count("Pick:") == 2  # drawn, then drawn again once drawn
+    assert out.getvalue().count("Which one?") == 2

@@ -105,8 +105,9 @@ class Asker:
             try:
                 # The handlers go in before the prompt is drawn: a Ctrl-Z typed the moment
                 # the prompt appears is still followed by a redraw at fg.
-                with self._redrawn(prompt):
+                with self._redrawn(prompt) as reading:
                     self._prompt(prompt)
+                    reading()
                     line = self.stdin.readline()
             except KeyboardInterrupt:
                 self.out.write("\n")  # end the prompt's line: "interrupted" goes on its own line
@@ -125,12 +126,25 @@ class Asker:
             return line.strip()
 
     @contextlib.contextmanager
-    def _redrawn(self, prompt: str) -> Iterator[None]:
-        """While reading on a terminal: after fg or a resize, draw the question again."""
+    def _redrawn(self, prompt: str) -> Iterator[Callable[[], None]]:
+        """While reading on a terminal: after fg or a resize, draw the question again.
+
+        The caller draws the prompt, then calls the function given (reading starts). A
+        signal that comes while the prompt is being drawn is kept until then: a redraw
+        inside a write would be a reentrant call on the stream (RuntimeError).
+        """
         if not self.terminal:
-            yield
+            yield lambda: None
             return
         import signal
+
+        state = {"reading": False, "pending": False}
+
+        def draw() -> None:
+            self.out.write("\n")
+            for text, style in self._block:
+                self._write(text, style)
+            self._prompt(prompt)
 
         def redraw(signum: int, frame: Any) -> None:
             if signum == getattr(signal, "SIGWINCH", None):
@@ -138,10 +152,16 @@ class Asker:
                 if width == self.width:
                     return
                 self.width = width
-            self.out.write("\n")
-            for text, style in self._block:
-                self._write(text, style)
-            self._prompt(prompt)
+            if state["reading"]:
+                draw()
+            else:
+                state["pending"] = True
+
+        def reading() -> None:
+            state["reading"] = True
+            if state["pending"]:
+                state["pending"] = False
+                draw()
 
         previous = {}
         for name in ("SIGCONT", "SIGWINCH"):
@@ -153,7 +173,7 @@ class Asker:
             except (ValueError, OSError):  # not the main thread: no redrawing, no harm
                 break
         try:
-            yield
+            yield reading
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
