@@ -18,7 +18,7 @@ from typing import Any
 
 # The sha256 of the rule set this reference was written for (insertadvisor rules validate
 # prints its first 12 characters; check_reference.py prints the whole one).
-WRITTEN_FOR = "9b40fa3ca56b17cd0e01131c13a9ac447ecfe7b2bd037a907109c3768554f967"
+WRITTEN_FOR = "0d04e84d67d88dc9f87b1fa41a955c362cf6637af4c7effe43b4011e124b36b8"
 
 LEVELS = ("emergency", "urgent", "soon", "routine", "self_care")
 LEG = ("leg_pain_radiating", "leg_numbness_tingling", "leg_weakness", "both_legs_symptoms")

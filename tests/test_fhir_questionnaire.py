@@ -13,7 +13,7 @@ import json
 import random
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -22,9 +22,9 @@ from insertadvisor.conditions import leaves
 from insertadvisor.fhir import codes
 from insertadvisor.fhir.enable import Items, expand, fit
 from insertadvisor.fhir.response import enabled
+from insertadvisor.interview import Interview, Place
 from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Item, Question, Ruleset, Step
-from insertadvisor.prompts import Interview
 
 from .conftest import V1, plant, run_cli
 from .fhir_r4 import validate
@@ -211,16 +211,17 @@ class _Asker:
     def say(self, text: str = "", style: str = "") -> None:
         pass
 
-    def choice(self, question: Question, say: Any, optional: bool = False) -> str | None:
-        return self.interview.answer(question)  # type: ignore[no-any-return]
+    def choice(self, question: Question, say: Any, optional: bool = False,
+               **how: Any) -> str | None:
+        return cast("str | None", self.interview.answer(question))
 
-    def number(self, question: Question, say: Any, optional: bool = False) -> Any:
+    def number(self, question: Question, say: Any, optional: bool = False, **how: Any) -> Any:
         return self.interview.answer(question)
 
-    def yes_no(self, text: str) -> bool:  # only gates ask through here (_item is recorded)
+    def yes_no(self, text: str, **how: Any) -> bool:  # only gates ask here (_item records)
         step = self.interview.step
         value = self.interview.gates[step.id]
-        self.interview.asked[codes.gate_link(step.id)] = [{"valueBoolean": value}]
+        self.interview.response[codes.gate_link(step.id)] = [{"valueBoolean": value}]
         self.interview.shown.add(codes.gate_link(step.id))
         return value
 
@@ -228,23 +229,22 @@ class _Asker:
 class _Recorded(Interview):
     def __init__(self, ruleset: Ruleset, stage: str, truth: dict[str, Any],
                  gates: dict[str, bool]) -> None:
-        super().__init__(ruleset, stage, _Asker(self), lambda t: t,  # type: ignore[arg-type]
-                         lambda a: True)
+        super().__init__(ruleset, stage, cast("Any", _Asker(self)), on_yes=lambda a: True)
         self.truth, self.gates = truth, gates
-        self.asked: dict[str, list[dict[str, Any]]] = {}  # linkId -> its answers
+        self.response: dict[str, list[dict[str, Any]]] = {}  # linkId -> its answers
         self.shown: set[str] = set()  # every linkId asked, answered or left blank
         self.owner = {i: q.id for q in self.questions.values() for i in
                       (x.id for x in q.items)}
         self.step: Step
 
-    def _ask(self, step: Step, answers: dict[str, Any], answered: set[str]) -> bool:
-        self.step = step
-        return super()._ask(step, answers, answered)
+    def _ask(self, place: Place, number: int) -> tuple[Place | None, bool]:
+        self.step = self.steps[place[0]]
+        return super()._ask(place, number)
 
-    def _item(self, item: Item) -> bool:
+    def _item(self, item: Item, lead: str, warning: bool) -> bool:
         value = item.id in self.truth[self.owner[item.id]]
         link = codes.link(self.owner[item.id], item.id)
-        self.asked[link] = [{"valueBoolean": value}]
+        self.response[link] = [{"valueBoolean": value}]
         self.shown.add(link)
         return value
 
@@ -254,8 +254,9 @@ class _Recorded(Interview):
         if value is not None:
             kind = {"choice": "valueCoding", "integer": "valueInteger"}.get(question.type,
                                                                              "valueDecimal")
-            self.asked[question.id] = [{kind: codes.value_coding(self.ruleset, question, value)
-                                        if kind == "valueCoding" else value}]
+            self.response[question.id] = [{kind: codes.value_coding(self.ruleset, question,
+                                                                    value)
+                                           if kind == "valueCoding" else value}]
         return value
 
 
@@ -302,7 +303,8 @@ def test_the_form_never_hides_a_question_the_interview_asks(planted: Ruleset,
             truth, gates = _random_truth(ruleset, stage, rng)
             interview = _Recorded(ruleset, stage, truth, gates)
             interview.run({}, set())
-            state = interview.asked
+            assert interview.shown  # the interview asked through the recorder
+            state = interview.response
             for link, item in items.items():
                 if item["type"] in ("group", "display"):
                     continue

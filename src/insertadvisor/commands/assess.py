@@ -32,6 +32,11 @@ OutputOption = Annotated[
                  help="Also write the report to FILE: .html, .svg, .md, .txt or .json; "
                       ".fhir.json writes a FHIR R4 Bundle."),
 ]
+SaveAnswersOption = Annotated[
+    Path | None,
+    typer.Option("--save-answers", metavar="FILE", show_default=False,
+                 help="Also write the answers to FILE (JSON), for --answers to read back."),
+]
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Show the rules that fired and why.")
 ]
@@ -47,6 +52,7 @@ Examples:
   insertadvisor assess                  (asks the questions, on a terminal)
   insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
   insertadvisor assess --answers me.yaml --json --output report.html
+  insertadvisor assess --save-answers me.json   (asks, and keeps the answers)
 
 Asks for any answer not given as a flag or in --answers (on a terminal);
 otherwise {required} are needed. Flags override the file's answers; a repeatable
@@ -89,6 +95,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
         plain: PlainOption = False,
     ) -> None:
@@ -97,7 +104,8 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
-                        no_input=no_input, rules=rules, output=output, no_color=no_color)
+                        no_input=no_input, rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
     @with_question_options(questions["checkin"], complete)
@@ -110,6 +118,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
         plain: PlainOption = False,
     ) -> None:
@@ -118,4 +127,5 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
-                        rules=rules, output=output, no_color=no_color)
+                        rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)

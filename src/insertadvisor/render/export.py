@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -150,9 +151,12 @@ def _is_stream(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def write_report(path: Path, result: Result, ruleset: Ruleset, explain: bool = False) -> None:
-    """Write the report for `result` to `path`, in the format its suffix names."""
-    write_atomically(path, formatted(check_suffix(path), result, ruleset, explain))
+def write_report(path: Path, result: Result, ruleset: Ruleset, explain: bool = False, *,
+                 asked: Collection[str] | None = None) -> None:
+    """Write the report for `result` to `path`, in the format its suffix names (`asked`:
+    the ids an interview asked, see report.answer_entries)."""
+    write_atomically(path, formatted(check_suffix(path), result, ruleset, explain,
+                                     asked=asked))
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -263,7 +267,8 @@ def _umask() -> int:
 # --- the formats -------------------------------------------------------------------------
 
 
-def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = False) -> str:
+def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = False, *,
+              asked: Collection[str] | None = None) -> str:
     """The report of `result` in the format of `suffix` (one of SUFFIXES, or FHIR)."""
     if suffix in (".json", FHIR):
         import json
@@ -275,7 +280,7 @@ def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = Fal
         return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     from insertadvisor.report import build
 
-    report = build(result, ruleset, explain=explain, answers=True)
+    report = build(result, ruleset, explain=explain, answers=True, asked=asked)
     title = ruleset.report.headings[f"title_{result['kind']}"]
     if suffix == ".txt":
         from insertadvisor.render.text import render
