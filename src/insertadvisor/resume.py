@@ -13,10 +13,8 @@ when read (the rule set may have changed since): a file that no longer fits is d
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 from insertadvisor.environment import Environment
 from insertadvisor.errors import FULL, InputError, OutputError, os_reason
 from insertadvisor.model import Ruleset
+from insertadvisor.userfiles import NotAFile, read_regular, write_private
 
 VERSION = 1  # of the file's layout
 # How long an interrupted interview is offered for. Its "no" to a warning sign is about
@@ -67,10 +66,10 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
 
     target = path_for(env, stage)
     try:
-        data = json.loads(_read_regular(target))
+        data = json.loads(read_regular(target))
     except FileNotFoundError:
         return None
-    except _NotAFile:  # a FIFO or a device planted there: never block on it, never remove it
+    except NotAFile:  # a FIFO or a device planted there: never block on it, never remove it
         return None
     except (OSError, ValueError):
         clear(env, stage)
@@ -96,55 +95,9 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
     return Progress(answers, answered, asked, count=count, saved_at=saved_at)
 
 
-class _NotAFile(Exception):
-    pass
-
-
-def _read_regular(path: Path, limit: int = 1 << 20) -> str:
-    """The text of `path` if it is a regular file (a FIFO is not waited on, a link is not
-    followed); at most `limit` bytes, more is not a saved interview."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # a link
-            raise _NotAFile from None
-        raise
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _NotAFile
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError("too long for a saved interview")
-    return data.decode("utf-8")
-
-
 def clear(env: Environment, stage: str) -> None:
     with contextlib.suppress(OSError):
         path_for(env, stage).unlink(missing_ok=True)
-
-
-def write_private(path: Path, text: str) -> None:
-    """`text` to `path`, readable only by the user (0600), atomically; its folder is made
-    (0700) when missing. Raises OSError."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        # O_EXCL and O_NOFOLLOW: a file or link planted at the temporary name is never
-        # written through (the name holds the pid, so a stale one is only a leftover).
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:  # an error or Ctrl-C: never leave the temporary file behind
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise
 
 
 def save_answers(path: Path, answers: dict[str, Any]) -> None:
