@@ -8,13 +8,16 @@ triage level (MostUrgent), each single decision (Chosen: the insert type, the he
 each flag a rule raises (AnyTrue: stop_wearing), and each referral or action (a Fired list
 ranked by level), rule by rule: given or not, and at which level.
 
-For each outcome, one search builds a decision tree: a node is settled when both rule
-sets' outcomes are known there (one value each, for every answer below it); it is a
-**region** of difference when they differ. The answer chosen next is one an undecided
-outcome depends on. Sibling regions with the same change are merged. A region's cells are
-the product, over every variable, of the parts it allows. Each region's example (its first
-cell's answers) is re-run through both real engines (pipeline.run) and must give the
-stated old and new values.
+For each outcome, one search counts, below each node, the share of its cells where the
+two sets' outcomes differ, per (old, new) pair: a node is settled where both are known
+(one value each) or where agree.py shows they surely agree. Shares are memoised on what
+is still open below a node, so paths to the same open problem are counted once. A
+difference is one (old, new) pair of one outcome: its cells, and one example, re-run
+through both real engines (pipeline.run), which must give the stated values.
+
+Known limit: the triage, and the insert and heel lift (which read it), of two rule sets
+that differ in many rules still take minutes (v1 against v2 of the default rules);
+every referral and stop_wearing take well under a second there.
 
 A set that differs in some referral differs in the set of referrals; comparing rule by
 rule is the same comparison, made small enough to search, and says which one. A rule id is
