@@ -50,6 +50,7 @@ class Agreement:
         self.forward = dict(renames)
         self.back = {b: a for a, b in renames.items()}
         self._static: dict[str, bool] = {}
+        self._partners: dict[tuple[int, int], Rule | None] = {}
         self.products = STAGES[stage].products
         self.stage = stage
 
@@ -104,6 +105,14 @@ class Agreement:
 
     def partner(self, side: int, rule: Rule) -> Rule | None:
         """The rule of the other set that stands for this one (same table and id)."""
+        key = (side, id(rule))
+        if key in self._partners:
+            return self._partners[key]
+        found = self._partner(side, rule)
+        self._partners[key] = found
+        return found
+
+    def _partner(self, side: int, rule: Rule) -> Rule | None:
         other = self.sides[1 - side].ruleset
         rid = self.forward.get(rule.id, rule.id) if side == 0 else self.back.get(rule.id,
                                                                                  rule.id)
@@ -146,7 +155,11 @@ class Agreement:
                     if not self.rules_agree(side, rule, self.partner(side, rule), key, states)]
         if names[0] == names[1] and not culprits:
             return None
-        return culprits or [(side, rule) for side in (0, 1) for rule, _ in rivals[side]]
+        found = culprits or [(side, rule) for side in (0, 1) for rule, _ in rivals[side]]
+        # the most urgent first: once one fires, every rule below it stops mattering
+        rank = self.sides[1].ruleset.rank
+        return sorted(found, key=lambda c: rank.get(
+            c[1].then[product.keys[c[1].table]], len(rank)))
 
     def _any_true(self, product: AnyTrue, states: tuple[State, State]) -> Culprits | None:
         saying = [[(r, v) for t in product.tables for r, v in state.fired[t]

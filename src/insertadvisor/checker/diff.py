@@ -39,7 +39,7 @@ from insertadvisor.checker.agree import Agreement
 from insertadvisor.checker.checks import engine
 from insertadvisor.checker.joint import Joint, QuestionChange
 from insertadvisor.checker.partition import Var
-from insertadvisor.checker.threevalued import Evaluator, State, Walk
+from insertadvisor.checker.threevalued import Evaluator, State, Walk, _reads
 from insertadvisor.model import Rule, Ruleset
 from insertadvisor.pipeline import GAP, STAGES, AnyTrue, Chosen, Fired, MostUrgent, Product, Run
 
@@ -282,14 +282,23 @@ class Search:
                          if not (isinstance(o.product, Fired) and
                                  self.agreement.referral(o.rules, o.key, None))]
         self.nodes = 0
+        self._derived = tuple({r.id: r for r in w.derived} for w in self.walks)
+        self._read_order: dict[int, tuple[tuple[str, Any], ...]] = {}
+        self._steps: int | None = None
+        self._reads: tuple[list[tuple[str, Any]], ...] = ([], [])
 
     def run(self) -> list[Difference]:
-        root = Node((self._initial(0), self._initial(1)), {})
-        self.nodes += 1
         found: dict[tuple[str, Any, Any], Difference] = {}
         total = self.joint.total
+        roots: dict[int, Node] = {}  # one tree per number of steps walked
         for outcome in self.outcomes:
             self._reads = tuple(self._relevant(side, outcome) for side in (0, 1))
+            # walk only the steps up to the outcome's own: the rest cannot change it
+            self._steps = len(self._reads[1])
+            root = roots.get(self._steps)
+            if root is None:
+                root = roots[self._steps] = Node((self._initial(0), self._initial(1)), {})
+                self.nodes += 1
             for change, (share, node) in self._count(root, outcome, {}).items():
                 self._record(found, outcome, change, share * total, node)
         return list(found.values())
@@ -307,7 +316,7 @@ class Search:
         present: dict[str, frozenset[str]] = {
             q.id: frozenset() for q in self.sides[side].questions if q.type == "set"}
         state = State(values, present, dict(present))
-        self.walks[side].run(state)
+        self.walks[side].run(state, steps=self._steps)
         return state
 
     def _child(self, node: Node, var: Var, index: int) -> Node:
@@ -321,7 +330,7 @@ class Search:
                 states.append(state)  # a variable this side does not read: same state
                 continue
             made = _assign(state, var, value)
-            self.walks[side].run(made, state)
+            self.walks[side].run(made, state, self._steps)
             states.append(made)
         child = node.children[var.name, index] = Node((states[0], states[1]),
                                                       {**node.path, var.name: index})
@@ -347,7 +356,8 @@ class Search:
         culprits = self._culprits(node, outcome)
         if culprits is None:
             return {}
-        key = (self._signature(0, node.states[0]), self._signature(1, node.states[1]))
+        key = (self._open(0, node.states[0], outcome.product, outcome.rules[0]),
+               self._open(1, node.states[1], outcome.product, outcome.rules[1]))
         known = memo.get(key)
         if known is not None:
             return known
@@ -363,23 +373,68 @@ class Search:
         memo[key] = out
         return out
 
-    def _signature(self, side: int, state: State) -> tuple[Any, ...]:
-        """What is still open below a node, for one side: every derived fact's possible
-        values and every relevant rule's status, and for each undecided one, what is
-        known of the facts it reads."""
+    def _open(self, side: int, state: State, product: Product, rule: Rule | None = None,
+              ) -> tuple[Any, ...]:
+        """What is still open below a node for one side's outcome: the rules that can
+        still change it, each with what is known of the facts it reads (and, for a fact
+        an earlier rule or step decides that is itself still open, what is open of it).
+        Two nodes with the same open problem have the same share of each change."""
+        fired = state.fired
+        if isinstance(product, Fired):
+            if rule is None:
+                return ()
+            status = next((v for r, v in fired[rule.table] if r is rule), None)
+            return (status,) if status is not None else (None, self._residual(
+                side, state, [rule]))
+        if isinstance(product, MostUrgent):
+            values, rivals = product.possible(fired, self.sides[side].ruleset)
+            return (values[-1], tuple(r.id for r in rivals),
+                    self._residual(side, state, rivals))
+        if isinstance(product, AnyTrue):
+            values, undecided = product.possible(fired, self.sides[side].ruleset)
+            return (values, self._residual(side, state, undecided))
+        assert isinstance(product, Chosen)
+        table = product.tables[0]
+        candidates = [(r, v) for r, v in fired[table] if v is not False]
+        if self.sides[side].ruleset.tables[table].hit_policy == "first":
+            first = next((i for i, (_, v) in enumerate(candidates) if v), None)
+            candidates = candidates if first is None else candidates[:first + 1]
+        return (tuple((r.id, v) for r, v in candidates),
+                self._residual(side, state, [r for r, v in candidates if v is None]))
+
+    def _residual(self, side: int, state: State, rules: list[Rule]) -> tuple[Any, ...]:
         walk = self.walks[side]
+        products = walk.stage.products
+        derived = self._derived[side]
         out: list[Any] = []
-        for rule in walk.derived:
-            possible = state.values[rule.id]
-            out.append(possible)
-            if len(possible) > 1:
-                out.append(_known(state, walk.reads[id(rule)]))
-        for tid, table in self._reads[side]:
-            for rule, value in state.fired[tid][:len(table.regular)]:
-                out.append(value)
-                if value is None:
-                    out.append(_known(state, walk.reads[id(rule)]))
-        return tuple(out)
+        seen: set[str] = set()
+        todo = list(rules)
+        while todo:
+            rule = todo.pop()
+            if rule.id in seen or rule.when == ("otherwise",):
+                continue
+            seen.add(rule.id)
+            reads = self._sorted_reads(side, rule)
+            out.append((rule.id, _known(state, reads)))
+            for fact in {f for f, _ in reads}:
+                if fact in derived and len(state.values[fact]) > 1:
+                    todo.append(derived[fact])
+                elif fact in products and fact not in seen:
+                    seen.add(fact)
+                    product = products[fact]
+                    out.append((fact, self._open(side, state, product)
+                                if not isinstance(product, Fired) else
+                                tuple(tuple(v for _, v in state.fired[t])
+                                      for t in product.tables)))
+        return tuple(sorted(out, key=repr))
+
+    def _sorted_reads(self, side: int, rule: Rule) -> tuple[tuple[str, Any], ...]:
+        """What a rule reads, in a fixed order (so that signatures compare)."""
+        found = self._read_order.get(id(rule))
+        if found is None:
+            reads = self.walks[side].reads.get(id(rule)) or _reads(rule.when)
+            found = self._read_order[id(rule)] = tuple(sorted(reads, key=repr))
+        return found
 
     def _culprits(self, node: Node, outcome: Outcome) -> list[tuple[int, Rule]] | None:
         """None where both sides surely agree below the node (agree.py), else the
@@ -457,11 +512,11 @@ def _assign(state: State, var: Var, value: Any) -> State:
     return State(values, present, absent)
 
 
-def _known(state: State, reads: frozenset[tuple[str, Any]]) -> tuple[Any, ...]:
+def _known(state: State, reads: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
     """What is known at a node of the facts a condition reads."""
     return tuple(state.values[fact] if item is None else
                  (item in state.present[fact], item in state.absent[fact])
-                 for fact, item in sorted(reads, key=repr))
+                 for fact, item in reads)
 
 
 def _worst_first(d: Difference, ruleset: Ruleset) -> tuple[Any, ...]:
