@@ -40,6 +40,7 @@ from insertadvisor.checker.checks import engine
 from insertadvisor.checker.joint import Joint, QuestionChange
 from insertadvisor.checker.partition import Var
 from insertadvisor.checker.threevalued import Evaluator, State, Walk, _reads
+from insertadvisor.conditions import CHOICE_OPS, leaves
 from insertadvisor.model import Rule, Ruleset
 from insertadvisor.pipeline import GAP, STAGES, AnyTrue, Chosen, Fired, MostUrgent, Product, Run
 
@@ -374,7 +375,7 @@ class Search:
         return out
 
     def _open(self, side: int, state: State, product: Product, rule: Rule | None = None,
-              ) -> tuple[Any, ...]:
+              cutoff: int | None = None) -> tuple[Any, ...]:
         """What is still open below a node for one side's outcome: the rules that can
         still change it, each with what is known of the facts it reads (and, for a fact
         an earlier rule or step decides that is itself still open, what is open of it).
@@ -388,6 +389,13 @@ class Search:
                 side, state, [rule]))
         if isinstance(product, MostUrgent):
             values, rivals = product.possible(fired, self.sides[side].ruleset)
+            if cutoff is not None:  # a reader that only tells levels up to `cutoff` apart
+                rank = self.sides[side].ruleset.rank
+                rivals = [r for r in rivals
+                          if rank[r.then[product.keys[r.table]]] <= cutoff]
+                # the level surely given matters only if the reader can tell it apart
+                best = values[-1]
+                values = (best if rank[best] <= cutoff else None,)
             return (values[-1], tuple(r.id for r in rivals),
                     self._residual(side, state, rivals))
         if isinstance(product, AnyTrue):
@@ -416,17 +424,33 @@ class Search:
             seen.add(rule.id)
             reads = self._sorted_reads(side, rule)
             out.append((rule.id, _known(state, reads)))
-            for fact in {f for f, _ in reads}:
+            for fact in dict.fromkeys(f for f, _ in reads):
                 if fact in derived and len(state.values[fact]) > 1:
                     todo.append(derived[fact])
                 elif fact in products and fact not in seen:
                     seen.add(fact)
                     product = products[fact]
-                    out.append((fact, self._open(side, state, product)
+                    out.append((fact, self._open(side, state, product,
+                                                 cutoff=self._cutoff(side, rule, fact))
                                 if not isinstance(product, Fired) else
                                 tuple(tuple(v for _, v in state.fired[t])
                                       for t in product.tables)))
-        return tuple(sorted(out, key=repr))
+        # in the order met: the same open problem is always met in the same order
+        return tuple(out)
+
+    def _cutoff(self, side: int, rule: Rule, fact: str) -> int | None:
+        """For a condition that tests a level only for being one of some levels: the
+        least urgent of them (whether a rule below it fires cannot change the test)."""
+        ruleset = self.sides[side].ruleset
+        mentioned: list[Any] = []
+        for leaf in leaves(rule.when):
+            if leaf[1] != fact:
+                continue
+            if leaf[0] not in CHOICE_OPS:
+                return None
+            mentioned += leaf[2] if isinstance(leaf[2], tuple) else [leaf[2]]
+        ranks = [ruleset.rank[m] for m in mentioned if m in ruleset.rank]
+        return max(ranks) if ranks and len(ranks) == len(mentioned) else None
 
     def _sorted_reads(self, side: int, rule: Rule) -> tuple[tuple[str, Any], ...]:
         """What a rule reads, in a fixed order (so that signatures compare)."""
