@@ -15,9 +15,11 @@ is still open below a node, so paths to the same open problem are counted once. 
 difference is one (old, new) pair of one outcome: its cells, and one example, re-run
 through both real engines (pipeline.run), which must give the stated values.
 
-Known limit: the triage, and the insert and heel lift (which read it), of two rule sets
-that differ in many rules still take minutes (v1 against v2 of the default rules);
-every referral and stop_wearing take well under a second there.
+The open problem below a node (its memo key, `_open`) is what can still change the
+outcome: a triage's rivals, a choice's candidates, one referral's rule, each with what is
+known of the facts it reads, following open derived facts and earlier steps. Each
+outcome's tree walks only the pipeline's steps up to its own. Policy version 1 against
+version 2: about 45,000 nodes, most of them for the insert (which reads the triage).
 
 A set that differs in some referral differs in the set of referrals; comparing rule by
 rule is the same comparison, made small enough to search, and says which one. A rule id is
