@@ -26,7 +26,7 @@ from typing import Any
 
 from insertadvisor.checker.joint import Side
 from insertadvisor.checker.threevalued import Evaluator, State
-from insertadvisor.conditions import Node
+from insertadvisor.conditions import CHOICE_OPS, Node
 from insertadvisor.engine import Status
 from insertadvisor.model import Rule
 from insertadvisor.pipeline import STAGES, AnyTrue, Chosen, Fired, MostUrgent, Product
@@ -95,13 +95,19 @@ class Agreement:
             return self.agree(a[1], b[1], states)
         if a[0] in ("always", "otherwise"):
             return True
-        return a == b and (self.same_fact(a[1]) or self._same_product(a[1], states))
+        return a == b and (self.same_fact(a[1]) or self._same_product(a, states))
 
-    def _same_product(self, fact: str, states: tuple[State, State]) -> bool:
-        """Whether a fact an earlier step added (the triage, the insert) surely agrees."""
-        product = self.products.get(fact)
-        return product is not None and not isinstance(product, Fired) and \
-            self.outcome(product, states) is None
+    def _same_product(self, leaf: Node, states: tuple[State, State]) -> bool:
+        """Whether a fact an earlier step added (the triage, the insert) surely agrees, as
+        far as the leaf can tell: a test of a level for being one of some levels cannot
+        tell apart levels less urgent than all of them."""
+        product = self.products.get(leaf[1])
+        if product is None or isinstance(product, Fired):
+            return False
+        if isinstance(product, MostUrgent) and leaf[0] in CHOICE_OPS:
+            mentioned = frozenset(leaf[2] if isinstance(leaf[2], tuple) else (leaf[2],))
+            return self._most_urgent(product, states, mentioned) is None
+        return self.outcome(product, states) is None
 
     def partner(self, side: int, rule: Rule) -> Rule | None:
         """The rule of the other set that stands for this one (same table and id)."""
@@ -139,18 +145,22 @@ class Agreement:
             return self._chosen(product, states)
         return []  # anything else is compared only where both sides know it
 
-    def _most_urgent(self, product: MostUrgent, states: tuple[State, State]) -> Culprits | None:
-        bests: list[int] = []
+    def _most_urgent(self, product: MostUrgent, states: tuple[State, State],
+                     mentioned: frozenset[str] | None = None) -> Culprits | None:
+        """With `mentioned`: agreement only on which of those levels it is, if any."""
+        names: list[str | None] = []
         rivals: list[list[tuple[Rule, str]]] = []
         for side, state in enumerate(states):
             rank = self.sides[side].ruleset.rank
             least = len(self.sides[side].ruleset.levels) - 1
+            cutoff = least if mentioned is None else \
+                max((rank[m] for m in mentioned if m in rank), default=-1)
             ranked = [(rank[r.then[key]], r, v, key) for table, key in product.keys.items()
                       for r, v in state.fired[table]]
             best = min((level for level, _, v, _ in ranked if v), default=least)
-            bests.append(best)
-            rivals.append([(r, key) for level, r, v, key in ranked if v is None and level < best])
-        names = [self.sides[s].ruleset.levels[bests[s]].id for s in (0, 1)]
+            names.append(self.sides[side].ruleset.levels[best].id if best <= cutoff else None)
+            rivals.append([(r, key) for level, r, v, key in ranked
+                           if v is None and level < best and level <= cutoff])
         culprits = [(side, rule) for side in (0, 1) for rule, key in rivals[side]
                     if not self.rules_agree(side, rule, self.partner(side, rule), key, states)]
         if names[0] == names[1] and not culprits:
