@@ -15,8 +15,7 @@ What the two sets do not share:
   domain (no answers object is valid for both) and reported;
 - a question whose type changed is two questions: the old one removed, the new one added.
 
-Each variable knows what its parts stand for (`parts`), so a region of cells can be
-written in words and tested against answers.
+The cells of the joint domain are what `rules diff` counts (`total`: every combination).
 """
 
 from __future__ import annotations
@@ -26,16 +25,12 @@ from typing import Any
 
 from insertadvisor.checker.partition import (
     Var,
-    choice_classes,
     conditions,
     leaves_by_fact,
-    number_constants,
     question_vars,
 )
-from insertadvisor.conditions import Node, show_value
+from insertadvisor.conditions import show_value
 from insertadvisor.model import Item, Question, Ruleset
-
-Interval = tuple[float, bool, float, bool]  # low, low included, high, high included
 
 
 class QuestionChange:
@@ -54,84 +49,6 @@ class QuestionChange:
                 "detail": self.detail}
 
 
-class Parts:
-    """What each value of a variable's domain stands for: an interval of numbers (None for
-    unknown), a class of choice values, or absent / present / some of a class of items."""
-
-    __slots__ = ("classes", "integer", "intervals", "var")
-
-    def __init__(self, var: Var, intervals: list[Interval | None] | None = None,
-                 classes: list[list[str]] | None = None, integer: bool = False) -> None:
-        self.var = var
-        self.intervals = intervals  # numbers
-        self.classes = classes  # choices
-        self.integer = integer
-
-    def index(self, answer: Any) -> int | None:
-        """The part an answer falls in (None: outside the shared domain)."""
-        var = self.var
-        if var.kind == "set":
-            given = var.items & frozenset(answer or ())
-            if not given:
-                return 0
-            if len(var.domain) == 3:  # absent, all, some but not all
-                return 1 if given == var.items else 2
-            return 1
-        if self.classes is not None:
-            return next((i for i, c in enumerate(self.classes) if answer in c), None)
-        assert self.intervals is not None
-        for i, interval in enumerate(self.intervals):
-            if interval is None:
-                if answer is None:
-                    return i
-            elif answer is not None and _inside(float(answer), interval):
-                return i
-        return None
-
-    def words(self, allowed: tuple[int, ...]) -> str:
-        """The allowed parts of a value variable, in words (`pain_weeks ≥ 6`)."""
-        fact = self.var.fact
-        if self.classes is not None:
-            values = [v for i in allowed for v in self.classes[i]]
-            return f"{fact} is {_or(values)}"
-        assert self.intervals is not None
-        runs: list[list[int]] = []
-        for i in allowed:
-            if runs and runs[-1][-1] == i - 1 and self.intervals[i] is not None \
-                    and self.intervals[i - 1] is not None:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-        texts = [self._run(run) for run in runs]
-        return f"{fact} {' or '.join(texts)}"
-
-    def _run(self, run: list[int]) -> str:
-        first, last = self.intervals[run[0]], self.intervals[run[-1]]  # type: ignore[index]
-        if first is None:
-            return "is unknown"
-        assert last is not None
-        low, low_in, high, high_in = first[0], first[1], last[2], last[3]
-        if self.integer:  # whole numbers: x > 5 is x ≥ 6
-            if not low_in and math.isfinite(low):
-                low, low_in = math.floor(low) + 1, True
-            if not high_in and math.isfinite(high):
-                high, high_in = math.ceil(high) - 1, True
-        bottom, top = self._bounds()
-        if low == high:
-            return f"= {show_value(_num(low))}"
-        has_low = low > bottom or (low == bottom and not low_in)
-        has_high = high < top or (high == top and not high_in)
-        lo = f"{'≥' if low_in else '>'} {show_value(_num(low))}"
-        hi = f"{'≤' if high_in else '<'} {show_value(_num(high))}"
-        if has_low and has_high:
-            return f"{lo} and {hi}"
-        return lo if has_low else hi if has_high else "is known"
-
-    def _bounds(self) -> tuple[float, float]:
-        known = [i for i in self.intervals or () if i is not None]
-        return known[0][0], known[-1][2]
-
-
 class Side:
     """One rule set's view of the joint domain: the variables it reads and its questions."""
 
@@ -147,7 +64,7 @@ class Side:
 class Joint:
     """One stage's joint domain of two rule sets."""
 
-    __slots__ = ("changes", "new", "old", "parts", "stage", "vars")
+    __slots__ = ("changes", "new", "old", "stage", "vars")
 
     def __init__(self, old: Ruleset, new: Ruleset, stage: str) -> None:
         self.stage = stage
@@ -159,7 +76,6 @@ class Joint:
         values: list[Var] = []
         old_vars: list[Var] = []
         new_vars: list[Var] = []
-        self.parts: dict[str, Parts] = {}
         for qid in [*new_q, *(q for q in old_q if q not in new_q)]:
             a, b = old_q.get(qid), new_q.get(qid)
             used = by_fact.get(qid, [])
@@ -168,7 +84,6 @@ class Joint:
                 (sets if question.type == "set" else values).extend(made)
                 for var in made:
                     var.name += suffix
-                    self.parts[var.name] = _parts(var, question, used)
                     for reader, own, into in (("old", a, old_vars), ("new", b, new_vars)):
                         if reader in readers and own is not None and (
                                 var.kind == "value" or var.items & set(own.choices)):
@@ -233,45 +148,6 @@ class Joint:
         return _copy(b, type="integer" if integer else "number", min=low, max=high,
                      unknown=unknown)
 
-    # ---- regions in words and answers in regions
-
-    def words(self, constraints: dict[str, tuple[int, ...]]) -> list[str]:
-        """A region (the allowed parts of some variables) as clauses a person reads."""
-        out: list[str] = []
-        classes: dict[str, list[tuple[list[str], tuple[int, ...], int]]] = {}
-        for var in self.vars:
-            allowed = constraints.get(var.name)
-            if allowed is None or len(allowed) == len(var.domain):
-                continue
-            if var.kind == "value":
-                out.append(self.parts[var.name].words(allowed))
-            else:
-                classes.setdefault(var.fact, []).append(
-                    (self._item_order(var), tuple(sorted(allowed)), len(var.domain)))
-        for fact, found in classes.items():
-            out += _set_words(fact, found)
-        return out
-
-    def _item_order(self, var: Var) -> list[str]:
-        """A class's items in the order the rule sets list them (the new set first)."""
-        listed = [i for side in (self.new, self.old) for q in side.questions
-                  if q.id == var.fact and q.type == "set" for i in q.choices]
-        return [i for i in dict.fromkeys(listed) if i in var.items]
-
-    def contains(self, constraints: dict[str, tuple[int, ...]], answers: dict[str, Any]) -> bool:
-        """Whether answers (keyed by question id, either set's) fall in a region."""
-        for var in self.vars:
-            allowed = constraints.get(var.name)
-            if allowed is None:
-                continue
-            if self.parts[var.name].index(answers.get(var.fact, _empty(var))) not in allowed:
-                return False
-        return True
-
-    def cells(self, constraints: dict[str, tuple[int, ...]]) -> int:
-        """How many cells a region covers: the parts it allows of each variable."""
-        return math.prod(len(constraints.get(v.name, v.domain)) for v in self.vars)
-
     @property
     def total(self) -> int:
         return math.prod(len(v.domain) for v in self.vars)
@@ -310,71 +186,3 @@ def _max(a: float | None, b: float | None) -> float | None:
 
 def _min(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else min(a, b)
-
-
-def _parts(var: Var, question: Question, used: list[Node]) -> Parts:
-    if var.kind == "set":
-        return Parts(var)
-    if question.type == "choice":
-        classes = choice_classes(question.values, used)
-        return Parts(var, classes=classes)
-    cuts = sorted(c for c in number_constants(used)
-                  if (question.min is None or c >= question.min)
-                  and (question.max is None or c <= question.max))
-    low = -math.inf if question.min is None else float(question.min)
-    high = math.inf if question.max is None else float(question.max)
-    intervals: list[Interval | None] = []
-    for point in var.domain:
-        if point is None:
-            intervals.append(None)
-        elif float(point) in cuts:
-            intervals.append((float(point), True, float(point), True))
-        else:
-            below = [c for c in cuts if c < point]
-            above = [c for c in cuts if c > point]
-            intervals.append((below[-1] if below else low, not below,
-                              above[0] if above else high, not above))
-    return Parts(var, intervals=intervals, integer=question.type == "integer")
-
-
-def _inside(value: float, interval: Interval) -> bool:
-    low, low_in, high, high_in = interval
-    return (value > low or (low_in and value == low)) and \
-        (value < high or (high_in and value == high))
-
-
-def _num(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
-def _or(values: list[str]) -> str:
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
-
-
-def _empty(var: Var) -> Any:
-    return [] if var.kind == "set" else None
-
-
-def _set_words(fact: str, classes: list[tuple[list[str], tuple[int, ...], int]]) -> list[str]:
-    """Clauses for the allowed parts of classes of items. Part 0 is none of the class;
-    part 1 is at least one of it, or all of it where part 2 (some but not all) exists."""
-    present: list[str] = []
-    absent: list[str] = []
-    other: list[str] = []
-    for items, allowed, size in classes:
-        listed = ", ".join(items)
-        if allowed == (0,):
-            absent += items
-        elif allowed == (1,) and len(items) == 1:
-            present += items
-        elif allowed == (1,):
-            other.append(f"{fact} include {'at least one' if size == 2 else 'all'} of {listed}")
-        else:
-            how = {(2,): "some but not all of", (1, 2): "at least one of",
-                   (0, 2): "not all of", (0, 1): "none or all of"}[allowed]
-            other.append(f"{fact} include {how} {listed}")
-    out = [f"{fact} include {', '.join(present)}"] if present else []
-    out += other
-    if absent:
-        out.append(f"{fact} include none of {', '.join(absent)}")
-    return out

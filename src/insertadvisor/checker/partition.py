@@ -120,12 +120,6 @@ def number_constants(used: list[Node]) -> set[float]:
     return {float(leaf[2]) for leaf in used if leaf[0] in NUMERIC_OPS or leaf[0] in ("eq", "ne")}
 
 
-def choice_classes(values: tuple[str, ...], used: list[Node]) -> list[list[str]]:
-    """The values of a choice in classes that every leaf treats alike (the first of each
-    is the value a search tries)."""
-    return _signature_classes(values, used)
-
-
 def _signature_classes(members: tuple[str, ...], used: list[Node]) -> list[list[str]]:
     """Group members by the leaves that mention them: alike members share every leaf."""
     groups: dict[tuple[int, ...], list[str]] = {}
