@@ -209,9 +209,10 @@ class Walk:
         # facts some later step reads: only their changes need following
         self.read_facts = frozenset(fact for reads in self.reads.values() for fact, _ in reads)
 
-    def run(self, state: State, parent: State | None = None) -> None:
+    def run(self, state: State, parent: State | None = None, steps: int | None = None) -> None:
         """Compute every fact the pipeline adds at this node (from its parent's, where
-        given: only what the difference can change is computed again)."""
+        given: only what the difference can change is computed again); with `steps`,
+        only the derived facts and that many first steps (the parent must be alike)."""
         changed = None if parent is None else self._changed(state, parent)
         if parent is not None:
             state.why = dict(parent.why)
@@ -224,7 +225,9 @@ class Walk:
             self._set(state, rule.id, (True,) if value else (False,) if value is False
                       else (True, False), why)
             self._note(state, parent, changed, rule.id)
-        for step, table in zip(self.stage.steps, self.tables, strict=True):
+        for number, (step, table) in enumerate(zip(self.stage.steps, self.tables, strict=True)):
+            if steps is not None and number >= steps:
+                break
             statuses = self._statuses(table, state, parent, changed)
             state.fired[table.id] = statuses
             for product in step.products:
