@@ -18,7 +18,7 @@ from typing import Any
 
 # The sha256 of the rule set this reference was written for (insertadvisor rules validate
 # prints its first 12 characters; check_reference.py prints the whole one).
-WRITTEN_FOR = "f1b8716dd3966f92472c3949fdd1a94a123c8a4c20edf5be00de03fabcc20105"
+WRITTEN_FOR = "0d04e84d67d88dc9f87b1fa41a955c362cf6637af4c7effe43b4011e124b36b8"
 
 LEVELS = ("emergency", "urgent", "soon", "routine", "self_care")
 LEG = ("leg_pain_radiating", "leg_numbness_tingling", "leg_weakness", "both_legs_symptoms")

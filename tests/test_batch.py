@@ -17,7 +17,7 @@ from insertadvisor.batch import MAX_LINE_BYTES, run_batch
 from insertadvisor.model import Ruleset
 from insertadvisor.results import Assessment
 
-from .conftest import installed_command, run_cli, run_installed
+from .conftest import V1, installed_command, run_cli, run_installed
 
 
 @pytest.fixture(autouse=True)
@@ -264,3 +264,20 @@ def test_a_number_too_long_to_read_is_one_error_line() -> None:
     out = _lines(run_cli(["batch"], stdin).stdout)
     assert [o["kind"] for o in out] == ["assessment", "error", "assessment"]
     assert out[1]["error"] == "line 2: a number with too many digits"
+
+
+@pytest.mark.parametrize("rules", ["packaged", str(V1),
+                                   str(Path(__file__).parent / "rulesets" / "minimal")])
+def test_help_names_the_required_keys_of_the_chosen_rule_set(rules: str) -> None:
+    """The required keys in `batch --help` come from the rule set's questions, not Python."""
+    from insertadvisor.commands.batch import required_keys
+    from insertadvisor.loading import load_ruleset, packaged_rules_dir
+
+    folder = packaged_rules_dir() if rules == "packaged" else Path(rules)
+    questions = load_ruleset(folder).questions["assess"]
+    required = [q.id for q in questions if q.required]
+    done = run_installed(["batch", "--rules", str(folder), "--help"])
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert required and required_keys(questions) in text
+    assert all(key in text for key in required)

@@ -1,7 +1,7 @@
 """Structural guards of the fast path (no timing): what `assess --json` imports, the cache.
 
 benchmarks/ measures the speed; these tests keep the structure that makes it fast from
-eroding unnoticed: a warm `assess --json` never imports Rich, PyYAML or pydantic; the
+eroding unnoticed: a warm `assess --json` never imports Rich, PyYAML, pydantic or FHIR; the
 compiled rule set is cached by the hash of its files, rebuilt when they change, and a
 corrupt cache is ignored.
 """
@@ -31,7 +31,8 @@ ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length
              "--tried-otc-weeks", "0", "--footwear", "supportive", "--json"]
 NEVER_ON_THE_HOT_PATH = ("rich", "yaml", "pydantic", "insertadvisor.validate",
                          "insertadvisor.rules_io.yaml_loader", "insertadvisor.commands.batch",
-                         "insertadvisor.commands.rules", "insertadvisor.commands.schema")
+                         "insertadvisor.commands.rules", "insertadvisor.commands.schema",
+                         "insertadvisor.fhir")
 PROBE = """
 import json, sys
 from insertadvisor.cli import run

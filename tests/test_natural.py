@@ -467,3 +467,19 @@ def test_any_text(text: str, unit: str) -> None:
 def test_replies_ignore_case_spaces_and_full_stops(word: str, end: str, case: Any) -> None:
     expected = "help" if word in UNITS.help else "unsure"
     assert classify_reply(f" {case(word)}{end}", UNITS) == expected
+
+
+def test_every_apostrophe_a_keyboard_types_reads_as_one() -> None:
+    """The class of a curly apostrophe in "don't know": every reply word holding ' is
+    read the same with each character a keyboard, a phone or an input method types."""
+    from insertadvisor.natural import APOSTROPHES
+
+    assert {"\u2019", "\u2018", "\u02bc", "\uff07"} <= set(APOSTROPHES)
+    words = [(w, kind) for kind, group in (("unsure", UNITS.unsure), ("help", UNITS.help))
+             for w in group if "'" in w]
+    assert words
+    for word, kind in words:
+        for mark in APOSTROPHES:
+            typed = word.replace("'", mark)
+            assert classify_reply(typed, UNITS) == kind, typed
+            assert classify_reply(typed.capitalize() + ".", UNITS) == kind, typed

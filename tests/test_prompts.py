@@ -40,6 +40,7 @@ STOPPED = "insertadvisor: stopped: input ended before every question was answere
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 YES_NO = "[y/n]: "
 CONTINUE = "Answer the remaining questions too? [y/N]: "
+OFFER = "Save a copy to show a doctor? h = web page, t = text, Enter = no: "
 PLAIN = {"NO_COLOR": "1"}
 
 
@@ -56,7 +57,9 @@ def all_no(ruleset: Ruleset) -> str:
 
 
 CORE = "1\n2\nunknown\n3\n"  # flat, no, unknown, 3 weeks
-SKIP_OPTIONAL = "\n\n\n"
+# Enter at age, tried_otc_weeks and footwear. Age and tried_otc_weeks are optional with no
+# default and asked in every interview, so a skipped one is asked once more (interview.py).
+SKIP_OPTIONAL = "\n\n" + "\n\n" + "\n"
 
 
 def ask(stdin: str, *args: str, environ: dict[str, str] | None = None) -> Any:
@@ -193,7 +196,7 @@ def test_a_wrong_yes_no_answer_is_asked_again(ruleset: Ruleset) -> None:
 
 
 def test_a_wrong_optional_answer_is_asked_again(ruleset: Ruleset) -> None:
-    result = ask(CORE + all_no(ruleset) + "forty\n200\n41\n\nheels\n3\n")
+    result = ask(CORE + all_no(ruleset) + "forty\n200\n41\n\n\nheels\n3\n")
     assert result.status == 0, result.stderr
     text = unwrapped(result.stderr)
     assert "expected a whole number or unknown, got 'forty'" in text
@@ -217,7 +220,7 @@ def test_an_emergency_is_shown_at_once(ruleset: Ruleset, which: str) -> None:
     assert CONTINUE in after
     assert after.index("EMERGENCY") < after.index(CONTINUE)
     tail = after[after.index(CONTINUE) + len(CONTINUE):]
-    assert "?" not in tail  # no further question
+    assert "?" not in unwrapped(tail).replace(OFFER.strip(), "")  # only the offer of a copy
     data = json.loads(result.stdout)
     assert data["triage"] == "emergency"
     assert data["insert"]["type"] == "defer"
@@ -227,7 +230,7 @@ def test_an_emergency_is_shown_at_once(ruleset: Ruleset, which: str) -> None:
 def test_after_an_emergency_the_person_may_answer_the_rest(ruleset: Ruleset) -> None:
     items = symptom_items(ruleset)
     # yes to the first two emergencies: the warning is shown once, then every question goes on
-    stdin = CORE + "y\ny\n" + "y\n" + "n\n" * (len(items) - 2) + "50\n\n\n"
+    stdin = CORE + "y\ny\n" + "y\n" + "n\n" * (len(items) - 2) + "50\n\n\n\n"
     result = ask(stdin)
     assert result.status == 0, result.stderr
     assert result.stderr.count("EMERGENCY:") == 1

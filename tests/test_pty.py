@@ -56,6 +56,7 @@ WEEKS = r"Answer \(weeks\): "
 YEARS = r"Answer \(years\): "
 YES_NO = r"\[y/n\]: "
 CONTINUE = r"Answer the remaining questions too\? \[y/N\]: "
+OFFER = r"Enter = no: "  # the end of the offer of a copy for a doctor
 
 
 def spawn(*args: str, columns: int = 100, env: dict[str, str] | None = None,
@@ -99,6 +100,12 @@ def finish(child: pexpect.spawn) -> int:
     return int(child.exitstatus)
 
 
+def decline_copy(child: pexpect.spawn) -> None:
+    """Enter at the offer of a copy for a doctor, after the report."""
+    child.expect(OFFER)
+    child.sendline("")
+
+
 def answer_core(child: pexpect.spawn) -> None:
     child.expect(CHOOSE_4)
     child.sendline("1")
@@ -140,12 +147,18 @@ def test_a_person_answers_every_question_with_one_wrong_answer(
     answer_screen(child)
     child.expect("How old are you?")
     child.expect(YEARS)
-    child.sendline("")  # Enter skips
+    child.sendline("")  # Enter skips, and a question whose skipping leaves it unknown ...
+    child.expect("press Enter again to skip")
+    child.expect(YEARS)  # ... is asked once more
+    child.sendline("")
+    child.expect(WEEKS)
+    child.sendline("")
     child.expect(WEEKS)
     child.sendline("")
     child.expect(r"\(Enter skips\)")
     child.expect(CHOOSE_4)
     child.sendline("1")
+    decline_copy(child)
     assert finish(child) == 0
     seen = screen(child)
     assert "Choose 1-4: flatt\n" in seen  # the terminal echoed what was typed
@@ -173,6 +186,7 @@ def test_an_emergency_is_on_screen_before_any_further_question(
     assert "EMERGENCY" in between
     assert "[y/n]" not in between.replace("[y/n]: y", "", 1)
     child.sendline("")  # Enter: No, show the result now
+    decline_copy(child)
     assert finish(child) == 0
     report = screen(child)[len(shown):]
     assert "EMERGENCY" in report.upper()
@@ -201,8 +215,9 @@ def test_ctrl_c_at_any_prompt_exits_130_with_one_line(children: list[pexpect.spa
             answer_screen_rest(child)
             child.expect(YEARS)
             if where == "footwear":
-                child.sendline("")
-                child.expect(WEEKS)
+                for prompt in (YEARS, WEEKS, WEEKS):  # (skipped once, asked once more)
+                    child.sendline("")
+                    child.expect(prompt)
                 child.sendline("")
                 child.expect(CHOOSE_4)
     before = len(screen(child))
@@ -254,8 +269,11 @@ def test_json_goes_to_a_file_while_the_person_answers_on_the_terminal(
     child.sendline("33")
     child.expect(WEEKS)
     child.sendline("")
+    child.expect(WEEKS)
+    child.sendline("")
     child.expect(CHOOSE_4)
     child.sendline("")
+    decline_copy(child)
     assert finish(child) == 0
     data = json.loads(out.read_text())  # stdout held nothing but the JSON
     assert data["answers"]["symptoms"] == ["foot_pain"]
@@ -280,6 +298,7 @@ def test_a_60_column_terminal_stays_readable(children: list[pexpect.spawn]) -> N
     child.sendline("8")
     child.expect(CHOOSE_4)
     child.sendline("3")
+    decline_copy(child)
     assert finish(child) == 0
     seen = screen(child)
     assert "Traceback" not in seen

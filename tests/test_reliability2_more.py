@@ -537,3 +537,14 @@ def test_a_failed_cache_write_leaves_no_temporary_file(
             patch.setattr(loading, "_LOADED", {})
             load_ruleset(MINIMAL, cache=cache)
         assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")], step
+
+
+@pytest.mark.parametrize("value", ["[]", "[assess]", "{a: 1}", "3", "null"])
+def test_an_applies_to_that_is_not_a_stage_name_is_a_located_problem(tmp_path: Path,
+                                                                      value: str) -> None:
+    """(found by the fuzz test: a list there was an internal error)"""
+    where = plant(MINIMAL, tmp_path / "set", [("invariants.yaml", "    applies_to: checkin\n",
+                                               f"    applies_to: {value}\n")])
+    result = run_cli(["rules", "validate", str(where)])
+    assert result.status == 3, result.stderr
+    assert "`applies_to` must be one of" in result.stderr

@@ -75,7 +75,7 @@ def test_installed_command_in_a_pipe_writes_no_escape_codes() -> None:
 
 
 def test_prompts_go_to_stderr_and_only_the_result_to_stdout() -> None:
-    answers = "1\n1\nunknown\n3\n" + "n\n" * 19 + "\n\n\n"
+    answers = "1\n1\nunknown\n3\n" + "n\n" * 19 + "\n\n\n\n\n"  # (2 skips asked again)
     result = run_cli(["assess", "--json"], answers, tty=True)
     assert result.status == 0, result.stderr
     assert json.loads(result.stdout)["answers"]["arch"] == "flat"  # stdout: JSON only

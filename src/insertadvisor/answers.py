@@ -37,6 +37,14 @@ _APOSTROPHE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 _SHORT = 15
 # The JSON Schema that lists a stage's answer keys and ids (`insertadvisor schema NAME`).
 SCHEMAS = {"assess": "answers", "checkin": "checkin-answers"}
+# The key that makes a decoded object a FHIR resource (a QuestionnaireResponse) rather than
+# an answers mapping: no question is called so, and insertadvisor.fhir, which reads the
+# resource, is imported only when it is there.
+FHIR_RESOURCE_KEY = "resourceType"
+
+
+def is_fhir_resource(raw: Mapping[Any, Any]) -> bool:
+    return FHIR_RESOURCE_KEY in raw
 
 
 class AnswerError(InputError):

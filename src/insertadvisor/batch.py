@@ -26,7 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from insertadvisor.answers import JSON_DECODER, AnswerError, DuplicateKey, complete, parse_mapping
+from insertadvisor.answers import (
+    JSON_DECODER,
+    AnswerError,
+    DuplicateKey,
+    complete,
+    is_fhir_resource,
+    parse_mapping,
+)
 from insertadvisor.assessment import SCHEMA_VERSION, assess
 from insertadvisor.errors import (
     InputError,
@@ -39,7 +46,7 @@ from insertadvisor.errors import (
 )
 from insertadvisor.model import Question, Ruleset
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "fhir")  # fhir: JSON lines in, one FHIR Bundle per line out
 MAX_LINE_BYTES = 1_000_000  # one person's answers fit in far less; longer lines are rejected
 # (the limit is on a line without its newline: a line of exactly MAX_LINE_BYTES is read)
 SET_SEPARATOR = ";"  # CSV cells of set answers (symptoms): ids separated by ";"
@@ -67,14 +74,20 @@ def _dumps(obj: Any) -> str:
 
 
 class Assessor:
-    """Assess validated records against one rule set; the per-record hot path."""
+    """Assess validated records against one rule set; the per-record hot path.
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    `fhir`: each result is written as a FHIR Bundle (insertadvisor.fhir) instead of the
+    assessment object. A record that is a FHIR QuestionnaireResponse (it has
+    `resourceType`) is read as its answers, whatever the output.
+    """
+
+    def __init__(self, ruleset: Ruleset, fhir: bool = False) -> None:
         self.ruleset = ruleset
         self.questions: tuple[Question, ...] = ruleset.questions["assess"]
         self.by_id = {q.id: q for q in self.questions}
         self.required = tuple(q.id for q in self.questions if q.required)
         self.gaps: list[Problem] = []  # the problem of each record the rule set left open
+        self.fhir = fhir
 
     def line_for(self, raw: Any, line: int) -> tuple[str, bool]:
         """(output line, rejected?) for one decoded record (a mapping of raw answers)."""
@@ -83,6 +96,10 @@ class Assessor:
             return _rejected(line, f"the record is {kind}; each line must be a JSON object "
                                    "of answers, like {\"arch\": \"flat\", ...}")
         try:
+            if is_fhir_resource(raw):  # FHIR imported only for such records
+                from insertadvisor.fhir import response_answers
+
+                raw = response_answers(self.ruleset, "assess", raw, f"line {line}")
             answers = parse_mapping(self.questions, raw, f"line {line}", stage="assess")
         except AnswerError as exc:
             return error_line(line, str(exc)), True
@@ -92,13 +109,18 @@ class Assessor:
                                    f"{', '.join(missing)} (\"unknown\" is accepted where it "
                                    "fits)")
         try:
-            return _dumps(assess(self.ruleset, complete(self.questions, answers))), False
+            result = assess(self.ruleset, complete(self.questions, answers))
         except RulesetError as exc:
             # A gap in the rule set is the rule set's fault, not this record's, and not
             # the next records': this line says so, the batch goes on, and ends with 3.
             self.gaps.append(exc.problems[0])
             return _rejected(line, "the rule set decides nothing for these answers ("
                                    f"{exc.problems[0].message}); see the error at the end")
+        if self.fhir:
+            from insertadvisor.fhir import bundle
+
+            return _dumps(bundle(self.ruleset, result)), False
+        return _dumps(result), False
 
 
 def _rejected(line: int, message: str) -> tuple[str, bool]:
@@ -278,6 +300,9 @@ def run_batch(ruleset: Ruleset, source: IO[Any], out: IO[Any], fmt: str = "jsonl
               where: str = "batch", line_buffered: bool = False) -> Tally:
     """Assess every record of `source` (binary, or text) into `out` (text or binary).
 
+    `fmt`: jsonl or csv records in, assessment lines out; fhir: JSON lines in (answers
+    objects or QuestionnaireResponses), one FHIR Bundle per line out.
+
     `progress(records_done)` is called every `every` records, if given. `where` names the
     input in messages ("batch answers.jsonl"). `line_buffered` writes each line at once (a
     person typing records at a terminal sees each result); else whole lines go out in
@@ -285,7 +310,7 @@ def run_batch(ruleset: Ruleset, source: IO[Any], out: IO[Any], fmt: str = "jsonl
     output cannot be written (it then ends on a whole line).
     """
     _refuse_wide(source, where)
-    assessor = Assessor(ruleset)
+    assessor = Assessor(ruleset, fhir=fmt == "fhir")
     lines = _bounded_lines(source, where)
     results = csv_lines(assessor, lines) if fmt == "csv" else jsonl_lines(assessor, lines)
     tally = Tally()

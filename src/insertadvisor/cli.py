@@ -40,7 +40,13 @@ class UsageProblem(InputError):
 BARE_FLOWS = ("assess", "checkin")
 
 
+VERSION_FLAGS = ("-V", "--version")
+
+
 def _dispatch(args: list[str], env: Environment) -> int:
+    if len(args) == 1 and args[0] in VERSION_FLAGS:  # answered whatever the rule set's state
+        env.stdout.write(version_text(env))
+        return ExitStatus.OK
     if len(args) == 1 and args[0] in BARE_FLOWS:
         from insertadvisor import flows
 
@@ -113,6 +119,27 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     if status == ExitStatus.INTERRUPTED:  # Click turns Ctrl-C into exit status 130
         return _fail(env, "interrupted", ExitStatus.INTERRUPTED)
     return status
+
+
+def version_text(env: Environment) -> str:
+    """What -V prints: the version, and the rule set a run uses unless told otherwise
+    (--rules), with its folder when $INSERTADVISOR_RULES chose it. An invalid one does not
+    stop -V: it says so."""
+    from insertadvisor import __version__
+    from insertadvisor.environment import ENV_RULES
+    from insertadvisor.loading import load_ruleset
+
+    folder = env.rules_dir()
+    where = f" ({folder}, from ${ENV_RULES})" if env.environ.get(ENV_RULES) else ""
+    try:
+        ruleset = load_ruleset(folder, cache=env.cache_dir)
+    except RulesetError as exc:
+        line = (f"rule set: not valid ({len(exc.problems)} problem"
+                f"{'s' if len(exc.problems) != 1 else ''}){where}; `insertadvisor rules "
+                f"validate {folder}` lists them")
+    else:
+        line = f"rule set: {ruleset.name} {ruleset.version}{where}"
+    return f"insertadvisor {__version__}\n{line}\n"
 
 
 def _internal_error(env: Environment, exc: Exception, debug: bool) -> int:

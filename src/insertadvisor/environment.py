@@ -8,6 +8,7 @@ simulate a terminal, a pipe or another user's folders by passing one (the httpie
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -18,6 +19,7 @@ from typing import Any, TextIO, cast
 
 ENV_RULES = "INSERTADVISOR_RULES"
 ENV_CACHE = "INSERTADVISOR_CACHE_DIR"
+ENV_PLAIN = "INSERTADVISOR_PLAIN"
 MIN_COLUMNS = 40  # below this a report is written as plain text, never in boxes
 MAX_COLUMNS = 200
 
@@ -57,6 +59,9 @@ class Environment:
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
         self.environ = dict(os.environ) if environ is None else environ
+        self.plain_asked = False  # --plain was given (commands set it)
+        for stream in (self.stdout, self.stderr):
+            degrade_unencodable(stream)
 
     # -- the terminal ---------------------------------------------------------------------
 
@@ -65,23 +70,42 @@ class Environment:
         """False under NO_COLOR (any non-empty value) or TERM=dumb."""
         return not self.environ.get("NO_COLOR") and self.environ.get("TERM") != "dumb"
 
+    @property
+    def plain(self) -> bool:
+        """Plain output, no boxes and no rules: --plain, $INSERTADVISOR_PLAIN (any value but
+        empty or 0), or TERM=dumb (a terminal that cannot draw them)."""
+        return (self.plain_asked or self.environ.get(ENV_PLAIN, "") not in ("", "0")
+                or self.environ.get("TERM") == "dumb")
+
     def colour_for(self, isatty: bool | None, no_color: bool = False) -> bool:
         """Colour a stream only when it is a terminal and nothing said otherwise."""
         return bool(isatty) and self.colour_allowed and not no_color
 
     def columns(self) -> int:
-        """The width to wrap to: $COLUMNS, else the terminal's (stderr), else 80; at most
-        MAX_COLUMNS. Below MIN_COLUMNS renderers write plain text."""
+        """The width to wrap to: $COLUMNS, else the terminal's, else 80; never wider than
+        the terminal (when it is known) nor than MAX_COLUMNS, so a wrong or huge $COLUMNS
+        cannot push the main action off the screen. Below MIN_COLUMNS renderers write
+        plain text."""
         try:
             width = int(self.environ.get("COLUMNS", ""))
         except ValueError:
             width = 0
+        screen = self._terminal_columns()
         if width <= 0:
+            width = screen or 80
+        return max(1, min(width, screen or MAX_COLUMNS, MAX_COLUMNS))
+
+    def _terminal_columns(self) -> int:
+        """The width of the terminal the output goes to (stdout's, else stderr's), or 0."""
+        for stream, isatty in ((self.stdout, self.stdout_isatty),
+                               (self.stderr, self.stderr_isatty)):
+            if not isatty:
+                continue
             try:
-                width = os.get_terminal_size(self.stderr.fileno()).columns
-            except (AttributeError, ValueError, OSError):
-                width = 0
-        return min(width, MAX_COLUMNS) if width > 0 else 80
+                return max(os.get_terminal_size(stream.fileno()).columns, 0)
+            except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+                continue
+        return 0
 
     def can_prompt(self, no_input: bool) -> bool:
         """Prompts appear only when stdin is a terminal and --no-input was not given."""
@@ -127,6 +151,116 @@ class Environment:
         self.stderr.flush()
 
 
+# --- characters a stream cannot encode ----------------------------------------------------
+
+# What the characters of the reports and prompts become on a stream that cannot encode
+# them (PYTHONIOENCODING=ascii, LC_ALL=C without UTF-8 mode, a Latin-1 terminal): ASCII
+# that reads the same, so the output degrades instead of failing half-way (after the
+# emergency banner, before the referrals). Decided here, once, for every stream the
+# Environment holds: every renderer and prompt writes through them.
+# (written as escapes: ruff rightly flags look-alike characters in source)
+ASCII_FALLBACK = {
+    "\u2265": ">=",  # greater-than or equal to
+    "\u2264": "<=",  # less-than or equal to
+    "\u2260": "!=",  # not equal to
+    "\u00b1": "+/-",  # plus-minus sign
+    "\u00d7": "x",  # multiplication sign
+    "\u00f7": "/",  # division sign
+    "\u2192": "->",  # rightwards arrow
+    "\u2190": "<-",  # leftwards arrow
+    "\u2022": "*",  # bullet
+    "\u00b7": "*",  # middle dot
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u2010": "-",  # hyphen
+    "\u2011": "-",  # non-breaking hyphen
+    "\u2212": "-",  # minus sign
+    "\u2018": "'",  # left single quotation mark
+    "\u2019": "'",  # right single quotation mark
+    "\u201a": "'",  # single low-9 quotation mark
+    "\u201c": '"',  # left double quotation mark
+    "\u201d": '"',  # right double quotation mark
+    "\u201e": '"',  # double low-9 quotation mark
+    "\u00ab": '"',  # left-pointing double angle quotation mark
+    "\u00bb": '"',  # right-pointing double angle quotation mark
+    "\u2026": "...",  # horizontal ellipsis
+    "\u00a0": " ",  # no-break space
+    "\u202f": " ",  # narrow no-break space
+    "\u2009": " ",  # thin space
+    "\u00bd": "1/2",  # vulgar fraction one half
+    "\u00bc": "1/4",  # vulgar fraction one quarter
+    "\u2713": "ok",  # check mark
+    "\u2717": "x",  # ballot x
+    "\u2501": "-",  # box drawings heavy horizontal
+    "\u2500": "-",  # box drawings light horizontal
+    "\u2502": "|",  # box drawings light vertical
+    "\u2503": "|",  # box drawings heavy vertical
+    "\u25b8": ">",  # black right-pointing small triangle
+    "\u25ba": ">",  # black right-pointing pointer
+}
+DEGRADE = "insertadvisor-degrade"  # the codec error handler's name
+
+
+def _degrade_error(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: ASCII stand-ins for what the stream cannot encode."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object
+    return "".join(_stand_in(c, text, exc.end) for c in text[exc.start:exc.end]), exc.end
+
+
+def _stand_in(char: str, text: str, end: int) -> str:
+    if char in ASCII_FALLBACK:
+        return ASCII_FALLBACK[char]
+    if char == "°":  # 38°C: "38 degrees C"
+        return " degrees " if text[end:end + 1] in ("C", "F") else " degrees"
+    import unicodedata  # only where a stream cannot encode a character
+
+    # é -> e: the letter without its accent, where it has one
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char)
+                   if not unicodedata.combining(c))
+    return bare if bare and bare.isascii() and bare != char else "?"
+
+
+codecs.register_error(DEGRADE, _degrade_error)
+
+
+def encodes(stream: Any, text: str = "\u2265\u2022\u2013\u2019") -> bool:
+    """Whether `stream` can write `text` as it is (a stream with no encoding: in memory,
+    it can)."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return True
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def holds_unicode(stream: Any) -> bool:
+    """Whether `stream` can write any character (UTF-8, or in memory): else JSON is
+    written with \\u escapes, which lose nothing, rather than degraded."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return True
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def degrade_unencodable(stream: Any) -> None:
+    """Make `stream` write ASCII stand-ins (ASCII_FALLBACK) for the characters its encoding
+    cannot hold, instead of failing at the first one; streams that can encode them, and
+    streams that cannot be reconfigured (in memory), are left as they are."""
+    inner = getattr(stream, "wrapped", stream)
+    if encodes(inner) or not hasattr(inner, "reconfigure"):
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        inner.reconfigure(errors=DEGRADE)
+
+
 # --- the streams, whatever state they are in ---------------------------------------------
 
 
@@ -136,6 +270,10 @@ class _Diagnostics:
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
+
+    @property
+    def wrapped(self) -> Any:
+        return self._stream
 
     def write(self, text: str) -> int:
         try:

@@ -108,13 +108,48 @@ def reading(label: str) -> Iterator[None]:
         raise InputError(f"{label}: cannot read it ({exc.strerror})") from None
 
 
-def did_you_mean(word: str, known: object) -> str:
-    """A suggestion suffix like ` (did you mean `flat`?)`, or "" when nothing is close."""
-    import difflib  # only on the error path
+SHOWN_SUGGESTIONS = 5  # at most this many names in one suggestion: it stays one line
 
+
+def did_you_mean(word: str, known: object) -> str:
+    """A suggestion suffix like ` (did you mean `flat`?)`, or "" when nothing is close.
+
+    Besides names spelt nearly alike, the names that hold the word: every one with it
+    inside (`numbness`: each id containing it), and every one with all its words, spaces
+    and hyphens read as `_` (`weight loss`: `unexplained_weight_loss`).
+    """
     names = [str(k) for k in known]  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    found = _containing(str(word), names)
+    if not found:
+        import difflib  # only on the error path
+
+        found = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    if not found:
+        return ""
+    shown = [f"`{name}`" for name in found[:SHOWN_SUGGESTIONS]]
+    if len(found) > SHOWN_SUGGESTIONS:
+        shown.append(f"{len(found) - SHOWN_SUGGESTIONS} more")
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f" (did you mean {listed}?)"
+
+
+def _containing(word: str, names: list[str]) -> list[str]:
+    """The names holding `word` (3 letters or more) or all of its words, in their order."""
+    import re
+
+    wanted = [w for w in re.split(r"[^0-9a-z]+", word.lower()) if w]
+    joined = "_".join(wanted)
+    if len(joined) < 3 or joined in names:  # too short to mean anything; or a name itself
+        return []
+    out = []
+    for name in names:
+        lower = name.lower()
+        parts = re.split(r"[^0-9a-z]+", lower)
+        if joined in lower or joined.replace("_", "-") in lower or (
+                len(wanted) > 1 and all(any(p.startswith(w) for p in parts)
+                                        for w in wanted if len(w) >= 3)):
+            out.append(name)
+    return out
 
 
 def wide_encoding(sample: bytes) -> str | None:

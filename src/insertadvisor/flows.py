@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from insertadvisor.environment import MIN_COLUMNS, Environment
+from insertadvisor.assessment import REGION
+from insertadvisor.environment import MIN_COLUMNS, Environment, holds_unicode
+from insertadvisor.errors import InsertAdvisorError, OutputError, os_reason
 from insertadvisor.model import Ruleset
 
 if TYPE_CHECKING:
@@ -27,11 +29,13 @@ def load_rules(env: Environment, rules: Path | str | None) -> Ruleset:
 
 
 def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
-    """JSON with the json module: never wrapped, never coloured, one object per call."""
+    """JSON with the json module: never wrapped, never coloured, one object per call; on a
+    stream that cannot hold every character (an ASCII locale), with \\u escapes."""
+    ascii_only = not holds_unicode(stream)
     if compact:
-        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        stream.write(json.dumps(obj, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
     else:
-        stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        stream.write(json.dumps(obj, ensure_ascii=ascii_only, indent=2) + "\n")
     stream.flush()
 
 
@@ -39,12 +43,20 @@ def run_stage(env: Environment, stage: str, *, given: dict[str, Any] | None = No
               answers_file: str | None = None, json_out: bool = False, explain: bool = False,
               explain_all: bool = False, no_input: bool = False,
               rules: Path | str | None = None, output: Path | None = None,
-              no_color: bool = False) -> None:
+              no_color: bool = False, save_answers: Path | None = None) -> None:
     """`insertadvisor assess` or `checkin`, once its options are known."""
     check_output(output, answers_file, env)
+    if save_answers is not None:
+        from insertadvisor.resume import check_target
+
+        check_target(save_answers, output)
     ruleset = load_rules(env, rules)
-    collected = collect_answers(env, ruleset, stage, answers_file, given or {}, no_input,
-                                no_color)
+    collected, asked = collect_answers(env, ruleset, stage, answers_file, given or {},
+                                       no_input, no_color)
+    if save_answers is not None:  # before the result: the answers are kept whatever follows
+        from insertadvisor.resume import save_answers as write_answers
+
+        write_answers(save_answers, collected)
     from insertadvisor.assessment import result as make_result
 
     result = make_result(ruleset, stage, collected)
@@ -52,7 +64,9 @@ def run_stage(env: Environment, stage: str, *, given: dict[str, Any] | None = No
         from insertadvisor.explain import not_fired
 
         result["not_fired"] = not_fired(ruleset, stage, collected)
-    show(env, ruleset, result, json_out, explain or explain_all, output, no_color)
+    show(env, ruleset, result, json_out, explain or explain_all, output, no_color, asked)
+    if asked is not None and output is None:
+        offer_copy(env, ruleset, result, asked, no_color)
 
 
 def assess(env: Environment, **options: Any) -> None:
@@ -64,10 +78,12 @@ def checkin(env: Environment, **options: Any) -> None:
 
 
 def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file: str | None,
-                    given: dict[str, Any], no_input: bool, no_color: bool) -> dict[str, Any]:
+                    given: dict[str, Any], no_input: bool, no_color: bool
+                    ) -> tuple[dict[str, Any], frozenset[str] | None]:
     """Answers from the file, then the flags over it (a set's items are added to the
-    file's), then prompts for the rest."""
-    from insertadvisor.answers import complete, parse_answer, parse_mapping
+    file's), then prompts for the rest. With them, which questions and items have an
+    answer (given or asked; None when nothing was asked): the others were not asked."""
+    from insertadvisor.answers import complete, is_fhir_resource, parse_answer, parse_mapping
 
     questions = ruleset.questions[stage]
     by_id = {q.id: q for q in questions}
@@ -78,6 +94,10 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 
         where = "stdin" if answers_file == "-" else answers_file
         raw = parse_text(read_source(answers_file, env.stdin), where)
+        if is_fhir_resource(raw):  # a QuestionnaireResponse (FHIR imported only then)
+            from insertadvisor.fhir import response_answers
+
+            raw = response_answers(ruleset, stage, raw, f"--answers {where}")
         answers.update(parse_mapping(questions, raw, f"--answers {where}", stage=stage))
         answered.update(i.id for q in questions if q.type == "set" and q.id in answers
                         for i in q.items)
@@ -92,22 +112,106 @@ def collect_answers(env: Environment, ruleset: Ruleset, stage: str, answers_file
 
     prompting = env.can_prompt(no_input) and answers_file != "-"
     ask_region = resolve_region(env, ruleset, stage, answers, prompting)
+    asked: frozenset[str] | None = None
     if prompting:
-        answers = _ask(env, ruleset, stage, answers, answered, no_color)
+        answers, asked = _ask(env, ruleset, stage, answers, answered, no_color, ask_region)
     if ask_region:
         from insertadvisor.regions import remember_region
 
         remember_region(env, ruleset, answers)
-    return complete(questions, answers)
+    return complete(questions, answers), asked
 
 
 def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any],
-         answered: set[str], no_color: bool) -> dict[str, Any]:
-    from insertadvisor.assessment import Wording, triage_so_far
-    from insertadvisor.prompts import Asker, EndOfInput, Interview
+         answered: set[str], no_color: bool, ask_region: bool
+         ) -> tuple[dict[str, Any], frozenset[str]]:
+    """The interview, resumed if one was interrupted; its answers, kept after each one
+    until it ends; and the ids that have an answer."""
+    from insertadvisor import resume
+    from insertadvisor.interview import Interview
 
-    asker = Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color),
-                  width=env.columns())
+    asker = _asker(env, ruleset, no_color)
+    saved = resume.load(env, ruleset, stage)
+    asked_before: set[str] = set()
+    done = 0
+    if saved is not None:
+        if _resume(asker, saved):
+            answers = _merged(ruleset.questions[stage], saved.answers, answers)
+            answered = answered | saved.answered
+            asked_before, done = saved.asked, saved.count
+        else:
+            resume.clear(env, stage)
+    given = {*answers, *answered}
+    defaults: dict[str, str] = {}
+    if ask_region:
+        from insertadvisor.regions import locale_region
+
+        local = locale_region(env, ruleset)
+        if local is not None:
+            defaults[REGION] = local
+    interview = Interview(ruleset, stage, asker, on_yes=_emergency(ruleset, stage, asker),
+                          on_answer=lambda progress: resume.save(env, stage, progress),
+                          defaults=defaults, asked=asked_before, done=done)
+    if done == 0:
+        asker.say("(Type back to return to the previous question"
+                  f"{', ? for help' if asker.units is not None else ''}; Ctrl-C stops, "
+                  "and your answers so far are kept for next time.)", "dim")
+        asker.say()
+    result = interview.run(answers, answered)
+    resume.clear(env, stage)
+    return result, frozenset(given | interview.asked | interview.answered)
+
+
+def _asker(env: Environment, ruleset: Ruleset, no_color: bool) -> Any:
+    from insertadvisor.prompts import Asker
+
+    units = None
+    if ruleset.words:
+        from insertadvisor.natural import load_units
+
+        units = load_units(ruleset.words)  # (validated with the rule set: cannot fail here)
+    return Asker(env.stdin, env.stderr, env.colour_for(env.stderr_isatty, no_color),
+                 width=env.columns(), units=units, words=ruleset.report.headings,
+                 terminal=_real_terminal(env))
+
+
+def _real_terminal(env: Environment) -> bool:
+    """stdin and stderr are a terminal the process can watch (not a test's stand-in)."""
+    import os
+
+    try:
+        return os.isatty(env.stdin.fileno()) and os.isatty(env.stderr.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _resume(asker: Any, saved: Any) -> bool:
+    import time
+
+    when = time.strftime("%d %B at %H:%M", time.localtime(saved.saved_at)).lstrip("0")
+    count = f"{saved.count} question{'s' if saved.count != 1 else ''}"
+    asker.say(f"You stopped answering on {when}, after {count}.", "bold")
+    go_on = bool(asker.confirm("Carry on where you left off?", True))
+    asker.say()
+    return go_on
+
+
+def _merged(questions: tuple[Any, ...], saved: dict[str, Any],
+            now: dict[str, Any]) -> dict[str, Any]:
+    """The saved answers under those given now; a set's items from both."""
+    merged = {**saved, **now}
+    for question in questions:
+        if question.type == "set" and question.id in saved and question.id in now:
+            both = {*saved[question.id], *now[question.id]}
+            merged[question.id] = [i for i in question.choices if i in both]
+    return merged
+
+
+def _emergency(ruleset: Ruleset, stage: str, asker: Any) -> Any:
+    """After each "yes": show the most urgent level at once, the first time it is
+    reached, and ask whether to answer the rest (False: stop asking)."""
+    from insertadvisor.assessment import triage_so_far
+
     shown: set[str] = set()
 
     def on_yes(so_far: dict[str, Any]) -> bool:
@@ -123,16 +227,60 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
         for referral in now["referrals"]:
             asker.say(f"  {referral['reason']}", "red")
         asker.say()
-        try:
-            reply = asker.read("Answer the remaining questions too? [y/N]: ")
-        except EndOfInput:  # Ctrl-D takes the default, No: the emergency result is shown
-            return False
-        return reply.lower() in ("y", "yes")
+        # Ctrl-D takes the default, No: the emergency result is shown
+        go_on = bool(asker.confirm("Answer the remaining questions too?", False))
+        asker.say()
+        return go_on
 
-    def say(text: str) -> str:
-        return Wording(ruleset, answers, {})(text)
+    return on_yes
 
-    return Interview(ruleset, stage, asker, say, on_yes).run(answers, answered)
+
+def offer_copy(env: Environment, ruleset: Ruleset, result: Result, asked: frozenset[str],
+               no_color: bool) -> None:
+    """At the end of an interview: offer a copy of the report, to show a doctor, in the
+    current folder, named with the date (HTML or text)."""
+    from insertadvisor.prompts import EndOfInput
+
+    asker = _asker(env, ruleset, no_color)
+    asker.say()
+    try:
+        raw = asker.read("Save a copy to show a doctor? h = web page, t = text, Enter = no:"
+                         ).lower()
+    except EndOfInput:
+        return
+    suffix = {"h": ".html", "html": ".html", "t": ".txt", "text": ".txt",
+              "txt": ".txt"}.get(raw)
+    if suffix is None:
+        return
+    from insertadvisor.render.export import write_report
+
+    try:
+        path = _copy_name(Path.cwd(), result["kind"], suffix)
+    except OSError as exc:  # the current folder was removed or cannot be read
+        raise OutputError(f"the copy for a doctor was not saved: the current folder cannot "
+                          f"be used ({os_reason(exc)}); the result above is complete: run "
+                          "again from another folder, or with --output FILE") from None
+    try:
+        write_report(path, result, ruleset, asked=asked)
+    except InsertAdvisorError as exc:  # said as --output's, but no --output was given
+        reason = str(exc).removeprefix(f"--output {path}: ")
+        raise OutputError(f"the copy for a doctor was not saved: {path}: {reason}; the "
+                          "result above is complete: run again from another folder, or "
+                          "with --output FILE") from None
+    asker.say(f"Saved: {path}", "green")
+
+
+def _copy_name(folder: Path, kind: str, suffix: str) -> Path:
+    """insertadvisor-assessment-2025-06-01.html, or -2, -3 ... if that exists."""
+    import os
+    from datetime import date
+
+    stem = f"insertadvisor-{kind}-{date.today().isoformat()}"
+    path, number = folder / f"{stem}{suffix}", 1
+    while os.path.lexists(path):  # a link there, even a dangling one, is not written over
+        number += 1
+        path = folder / f"{stem}-{number}{suffix}"
+    return path
 
 
 def check_output(output: Path | None, answers_file: str | None, env: Environment) -> None:
@@ -145,12 +293,13 @@ def check_output(output: Path | None, answers_file: str | None, env: Environment
 
 
 def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
-         explain: bool, output: Path | None, no_color: bool) -> None:
+         explain: bool, output: Path | None, no_color: bool,
+         asked: frozenset[str] | None = None) -> None:
     """Write the result to stdout (JSON or a report) and, if asked, to --output."""
     if output is not None:
         from insertadvisor.render.export import write_report
 
-        write_report(output, result, ruleset, explain=explain)
+        write_report(output, result, ruleset, explain=explain, asked=asked)
     if json_out:
         write_json(result, env.stdout)
         return
@@ -158,7 +307,7 @@ def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
 
     report = build(result, ruleset, explain=explain)
     width = env.columns()
-    if env.stdout_isatty and width >= MIN_COLUMNS:
+    if env.stdout_isatty and width >= MIN_COLUMNS and not env.plain:
         from insertadvisor.render.rich_view import make_console, render
 
         colour = env.colour_for(env.stdout_isatty, no_color)
@@ -167,6 +316,9 @@ def show(env: Environment, ruleset: Ruleset, result: Result, json_out: bool,
         from insertadvisor.render.text import WIDTH
         from insertadvisor.render.text import render as render_text
 
+        # Plain output, and a terminal too narrow for boxes, end with the main action
+        # again: the last line a short screen (or a screen reader) leaves is the one
+        # that matters.
         env.stdout.write(render_text(report, min(width, WIDTH) if env.stdout_isatty
-                                     else WIDTH))
+                                     else WIDTH, repeat_main=env.plain or env.stdout_isatty))
         env.stdout.flush()

@@ -44,7 +44,11 @@ _TOP_KEYS = ("units", "fillers", "unsure", "help")
 _UNIT_KEYS = ("factor", "names", "words")
 _NUMBER = re.compile(r"[+-]?([0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 _MAX_DIGITS = 40  # longer numbers are left to parse_answer (and str() of huge ints fails)
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+# What keyboards and phones type for an apostrophe: curly quotes (phones, word
+# processors), the modifier letter, the accents and prime some layouts put on that key,
+# and the full-width form of East Asian input methods.
+APOSTROPHES = "\u2019\u2018\u201b\u02bc\u0060\u00b4\u2032\uff07"
+_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 
 
 class Unit:
@@ -179,7 +183,7 @@ def classify_reply(text: str, units: Units) -> Reply | None:
 
 
 def _normal(text: str, *, stop: bool = True) -> str:
-    """Casefolded, curly apostrophes read as ', spaces collapsed; no final full stops if `stop`."""
+    """Casefolded, APOSTROPHES read as ', spaces collapsed; no final full stops if `stop`."""
     folded = " ".join(text.translate(_APOSTROPHES).casefold().split())
     return folded.rstrip(".").rstrip() if stop else folded
 

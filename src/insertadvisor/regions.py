@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from typing import Any
 
 from insertadvisor.assessment import REGION
 from insertadvisor.environment import Environment
 from insertadvisor.errors import InputError, did_you_mean
 from insertadvisor.model import Ruleset
+from insertadvisor.userfiles import NotAFile, read_regular, write_private
 
 ENV_REGION = "INSERTADVISOR_REGION"
 CONFIG = "config.json"
@@ -35,9 +35,10 @@ def locale_region(env: Environment, ruleset: Ruleset) -> str | None:
 
 
 def saved_region(env: Environment, ruleset: Ruleset) -> str | None:
-    try:
-        data = json.loads((env.config_dir / CONFIG).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # a FIFO there is not waited on (the region is asked again); a dotfile
+        # manager's link to the user's own file is followed
+        data = json.loads(read_regular(env.config_dir / CONFIG, limit=4096, follow=True))
+    except (OSError, ValueError, NotAFile):
         return None
     value = data.get(REGION) if isinstance(data, dict) else None
     return value if value in ruleset.regions else None
@@ -71,15 +72,5 @@ def remember_region(env: Environment, ruleset: Ruleset, answers: dict[str, Any])
     and save the choice for the next runs (0600, atomic); a folder that cannot be
     written only means being asked again."""
     value = answers.setdefault(REGION, locale_region(env, ruleset) or ruleset.default_region)
-    folder = env.config_dir
-    target = folder / CONFIG
-    tmp = folder / f".{CONFIG}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({REGION: value}, handle)
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        write_private(env.config_dir / CONFIG, json.dumps({REGION: value}))

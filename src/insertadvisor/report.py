@@ -11,7 +11,7 @@ words the report adds are rule data too (`report.headings`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from insertadvisor.assessment import Wording
@@ -26,8 +26,11 @@ SECTIONS = ("main", "referrals", "insert", "actions", "self_care", "safety_net",
 TOPIC_SECTIONS = ("main", "insert", "self_care", "safety_net", "evidence")  # advice may go
 # What report.headings must word: every section's heading, a second heading for lower
 # referrals after an emergency, and the words the report adds.
+# `not_asked` stands for an answer the interview did not ask; `unsure_yes` is what the
+# prompts say when "not sure" is taken as yes on a warning sign.
 HEADINGS = (*SECTIONS, "referrals_after_emergency", "features", "stop_wearing", "yes", "no",
-            "unknown", "title_assessment", "title_checkin", "notes")
+            "unknown", "not_asked", "unsure_yes", "title_assessment", "title_checkin",
+            "notes")
 QUIET = frozenset({"evidence", "why", "not_fired", "answers", "provenance"})  # drawn dimmer
 
 
@@ -83,10 +86,11 @@ class Report:
 
 
 def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
-          answers: bool = False) -> Report:
+          answers: bool = False, asked: Collection[str] | None = None) -> Report:
     """The report of a result (`explain`: with why each rule fired, and with the rules
     that did not fire when the result lists them; `answers`: with every answer, as a
-    saved report shows them)."""
+    saved report shows them; `asked`: the ids an interview asked or was given, the
+    others shown as not asked)."""
     words = ruleset.report.headings
     level = ruleset.level(result["triage"])
     main, lower = _referrals(result["referrals"], level.id, ruleset)
@@ -114,7 +118,7 @@ def build(result: Result, ruleset: Ruleset, *, explain: bool = False,
     parts["not_fired"] = [Entry(r["failed"], f"{r['id']} ({r['file']}:{r['line']})")
                           for r in result.get("not_fired", [])]
     if answers:
-        parts["answers"] = answer_entries(result["kind"], result["answers"], ruleset)
+        parts["answers"] = answer_entries(result["kind"], result["answers"], ruleset, asked)
     info = result["ruleset"]
     region = ruleset.regions.get(result["region"])
     parts["provenance"] = [Entry(f"{info['name']} {info['version']}"),
@@ -158,9 +162,12 @@ def _referrals(referrals: list[Referral], triage: str,
     return main, lower
 
 
-def answer_entries(kind: str, answers: Mapping[str, Any], ruleset: Ruleset) -> list[Entry]:
+def answer_entries(kind: str, answers: Mapping[str, Any], ruleset: Ruleset,
+                   asked: Collection[str] | None = None) -> list[Entry]:
     """Every answer in the questions' order, in the person's words; each item of a set
-    with yes or no."""
+    with yes or no. With `asked` (the question and item ids an interview asked, or had
+    given), every other one is "not asked": an interview that stopped early, or a
+    follow-up its condition left out, is not a "no"."""
     words = ruleset.report.headings
     stage = "assess" if kind == "assessment" else "checkin"
     say = Wording(ruleset, answers, {})
@@ -169,10 +176,14 @@ def answer_entries(kind: str, answers: Mapping[str, Any], ruleset: Ruleset) -> l
         value = answers.get(question.id)
         if question.type == "set":
             chosen = set(value or ())
-            out += [Entry(words["yes"] if item.id in chosen else words["no"], say(item.prompt))
+            out += [Entry(words["yes"] if item.id in chosen else words["no"]
+                          if asked is None or item.id in asked else words["not_asked"],
+                          say(item.prompt))
                     for item in question.items]
             continue
-        if value is None:
+        if asked is not None and question.id not in asked:
+            shown = words["not_asked"]
+        elif value is None:
             shown = words["unknown"]
         elif question.type == "choice":
             shown = say(question.labels.get(value, str(value)))

@@ -84,23 +84,40 @@ def number_points(question: Question, constants: set[float]) -> list[Any]:
 
 def build_vars(ruleset: Ruleset, stage: str) -> list[Var]:
     """The partition of a stage's answers, as search variables (sets first)."""
-    by_fact: dict[str, list[Node]] = {}
-    for condition in conditions(ruleset, stage):
-        for leaf in leaves(condition):
-            by_fact.setdefault(leaf[1], []).append(leaf)
+    by_fact = leaves_by_fact(conditions(ruleset, stage))
     values: list[Var] = []
     sets: list[Var] = []
     for q in ruleset.questions[stage]:
-        used = by_fact.get(q.id, [])
+        made = question_vars(q, by_fact.get(q.id, []))
         if q.type == "set":
-            sets += _set_vars(q, used)
-        elif q.type == "choice":
-            values.append(Var(q.id, q.id, "value", _value_classes(q.values, used)))
+            sets += made
         else:
-            constants = {float(leaf[2]) for leaf in used if leaf[0] in NUMERIC_OPS
-                         or leaf[0] in ("eq", "ne")}
-            values.append(Var(q.id, q.id, "value", number_points(q, constants)))
+            values += made
     return sets + values
+
+
+def leaves_by_fact(nodes: list[Node]) -> dict[str, list[Node]]:
+    """The leaves of the conditions, by the fact each tests."""
+    by_fact: dict[str, list[Node]] = {}
+    for condition in nodes:
+        for leaf in leaves(condition):
+            by_fact.setdefault(leaf[1], []).append(leaf)
+    return by_fact
+
+
+def question_vars(q: Question, used: list[Node]) -> list[Var]:
+    """The search variables of one question, split by the leaves `used` that test it (one
+    variable for a choice or a number, one per class of alike items for a set)."""
+    if q.type == "set":
+        return _set_vars(q, used)
+    if q.type == "choice":
+        return [Var(q.id, q.id, "value", _value_classes(q.values, used))]
+    return [Var(q.id, q.id, "value", number_points(q, number_constants(used)))]
+
+
+def number_constants(used: list[Node]) -> set[float]:
+    """The constants the leaves compare a number with: where its domain is split."""
+    return {float(leaf[2]) for leaf in used if leaf[0] in NUMERIC_OPS or leaf[0] in ("eq", "ne")}
 
 
 def _signature_classes(members: tuple[str, ...], used: list[Node]) -> list[list[str]]:

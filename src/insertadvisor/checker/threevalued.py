@@ -227,11 +227,13 @@ class Walk:
         # a list of a table's statuses -> the places of its undecided rules
         self._open: dict[int, tuple[list[Status], list[int]]] = {}
 
-    def run(self, state: State, parent: State | None = None, *, narrower: bool = False) -> None:
+    def run(self, state: State, parent: State | None = None, steps: int | None = None, *,
+            narrower: bool = False) -> None:
         """Compute every fact the pipeline adds at this node (from its parent's, where
-        given: only what the difference can change is computed again). `narrower`: the
-        node's answers are a part of its parent's, so what the parent decided stands
-        and only its undecided rules are evaluated again."""
+        given: only what the difference can change is computed again); with `steps`,
+        only the derived facts and that many first steps (the parent must be alike).
+        `narrower`: the node's answers are a part of its parent's, so what the parent
+        decided stands and only its undecided rules are evaluated again."""
         self.narrower = narrower
         changed = None if parent is None else self._changed(state, parent)
         if parent is not None:
@@ -245,7 +247,9 @@ class Walk:
             self._set(state, rule.id, (True,) if value else (False,) if value is False
                       else (True, False), why)
             self._note(state, parent, changed, rule.id)
-        for step, table in zip(self.stage.steps, self.tables, strict=True):
+        for number, (step, table) in enumerate(zip(self.stage.steps, self.tables, strict=True)):
+            if steps is not None and number >= steps:
+                break
             statuses = self._statuses(table, state, parent, changed)
             state.fired[table.id] = statuses
             for product in step.products:

@@ -26,8 +26,27 @@ def _wording(ruleset: Ruleset, stage: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _texts(ruleset: Ruleset) -> Iterator[tuple[str, int, str, str, str]]:
-    """(file, line, what, stage, text) for every person-facing text of the rule set."""
+def person_texts(ruleset: Ruleset) -> Iterator[tuple[str, int, str, str, str]]:
+    """(file, line, what, stage, text) for every text a person reads: as _texts, less the
+    table outputs that are ids (a topic, a level), not words."""
+    text_outputs = {step.table: {k for k, o in step.outputs.items() if o.kind == "text"}
+                    for declared in STAGES.values() for step in declared.steps}
+    yield from _texts(ruleset, text_outputs)
+    # Read too, though not by _texts' placeholder check: the options' help (--help), the
+    # levels' labels (the report's headings) and the regions' names (--region).
+    for stage, questions in ruleset.questions.items():
+        for q in questions:
+            yield "questions", 1, f"question `{q.id}` (help)", stage, q.help
+    for level in ruleset.levels:
+        yield "levels", 1, f"level `{level.id}`", "assess", level.label
+    for region in ruleset.regions.values():
+        yield "regions", 1, f"region `{region.id}`", "assess", region.name
+
+
+def _texts(ruleset: Ruleset, only: dict[str, set[str]] | None = None,
+           ) -> Iterator[tuple[str, int, str, str, str]]:
+    """(file, line, what, stage, text) for every person-facing text of the rule set
+    (`only`: of each table, only these outputs)."""
     for stage, questions in ruleset.questions.items():
         for q in questions:
             for text in (q.prompt, q.hint, *q.labels.values()):
@@ -46,8 +65,8 @@ def _texts(ruleset: Ruleset) -> Iterator[tuple[str, int, str, str, str]]:
         stages = [s for s, d in STAGES.items() if table.id in d.tables]
         for rule in table.rules:
             for stage in (rule.stages or stages):
-                for value in rule.then.values():
-                    if isinstance(value, str):
+                for key, value in rule.then.items():
+                    if isinstance(value, str) and (only is None or key in only.get(table.id, ())):
                         yield rule.file, rule.line, f"rule `{rule.id}`", stage, value
 
 

@@ -14,6 +14,7 @@ from insertadvisor.commands.common import (
     JsonOption,
     NoColorOption,
     NoInputOption,
+    PlainOption,
     RulesOption,
     with_question_options,
 )
@@ -22,12 +23,19 @@ from insertadvisor.model import Question
 AnswersOption = Annotated[
     str | None,
     typer.Option("--answers", metavar="FILE|-", show_default=False,
-                 help="Answers from a YAML or JSON file (- for stdin); flags override it."),
+                 help="Answers from a YAML or JSON file, or a FHIR QuestionnaireResponse "
+                 "(- for stdin); flags override it."),
 ]
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", metavar="FILE", show_default=False,
-                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json."),
+                 help="Also write the report to FILE: .html, .svg, .md, .txt or .json; "
+                      ".fhir.json writes a FHIR R4 Bundle."),
+]
+SaveAnswersOption = Annotated[
+    Path | None,
+    typer.Option("--save-answers", metavar="FILE", show_default=False,
+                 help="Also write the answers to FILE (JSON), for --answers to read back."),
 ]
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Show the rules that fired and why.")
@@ -44,6 +52,7 @@ Examples:
   insertadvisor assess                  (asks the questions, on a terminal)
   insertadvisor assess --arch flat --overpronation yes --leg-length-diff 0 --pain-weeks 3
   insertadvisor assess --answers me.yaml --json --output report.html
+  insertadvisor assess --save-answers me.json   (asks, and keeps the answers)
 
 Asks for any answer not given as a flag or in --answers (on a terminal);
 otherwise {required} are needed. Flags override the file's answers; a repeatable
@@ -70,9 +79,12 @@ def required_flags(questions: tuple[Question, ...]) -> str:
         "".join(flags) or "no answers"
 
 
-def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> None:
+def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
+             complete: bool = False) -> None:
+    """`complete`: the shell is asking for completions; the answer options offer their
+    values."""
     @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
-    @with_question_options(questions["assess"])
+    @with_question_options(questions["assess"], complete)
     def assess(
         ctx: typer.Context,
         answers_given: dict[str, Any],
@@ -83,16 +95,20 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
-                        no_input=no_input, rules=rules, output=output, no_color=no_color)
+                        no_input=no_input, rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
-    @with_question_options(questions["checkin"])
+    @with_question_options(questions["checkin"], complete)
     def checkin(
         ctx: typer.Context,
         answers_given: dict[str, Any],
@@ -102,10 +118,14 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]]) -> No
         no_input: NoInputOption = False,
         rules: RulesOption = None,
         output: OutputOption = None,
+        save_answers: SaveAnswersOption = None,
         no_color: NoColorOption = False,
+        plain: PlainOption = False,
     ) -> None:
         from insertadvisor import flows
 
+        ctx.obj.plain_asked = plain
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
-                        rules=rules, output=output, no_color=no_color)
+                        rules=rules, output=output, no_color=no_color,
+                        save_answers=save_answers)

@@ -258,6 +258,84 @@ def _check_text(ruleset: Ruleset, where: Path, report: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- diff --------------------------------------------------------------------------------
+
+
+def do_diff(env: Environment, old_dir: Path, new_dir: Path, json_out: bool,
+            exit_code: bool) -> None:
+    from insertadvisor.checker.diff import diff
+
+    old_where, old = load(env, old_dir, None)
+    new_where, new = load(env, new_dir, None)
+    report = diff(old, new)
+    if json_out:
+        write_json(_diff_json(report, old_where, new_where), env.stdout)
+    else:
+        env.stdout.write(_diff_text(report, old_where, new_where))
+    if exit_code and not report.same:
+        env.stdout.flush()
+        raise typer.Exit(1)
+
+
+def _diff_json(report: Any, old_where: Path, new_where: Path) -> dict[str, Any]:
+    return {
+        "kind": "rules-diff", "same": report.same,
+        "old": {"ruleset": provenance(report.old), "directory": str(old_where)},
+        "new": {"ruleset": provenance(report.new), "directory": str(new_where)},
+        "seconds": round(report.seconds, 4),
+        "stages": [{"stage": s.stage, "cells": s.cells, "nodes": s.nodes}
+                   for s in report.stages],
+        "questions": [q.to_json() for q in report.questions],
+        "differences": [{"stage": d.stage, "what": d.what, "subject": d.subject,
+                         "old": d.old, "new": d.new, "cells": d.cells,
+                         "direction": d.direction, "example": d.example,
+                         "old_example": d.old_example, "rules": d.rules}
+                        for d in report.differences],
+    }
+
+
+def _diff_text(report: Any, old_where: Path, new_where: Path) -> str:
+    from insertadvisor.checker.diff import LESS
+
+    old, new = report.old, report.new
+    lines = [f"Compared {old.name} {old.version} ({old_where}) with {new.name} "
+             f"{new.version} ({new_where}) in {report.seconds:.2f} s, over every answer set:"]
+    for stage in report.stages:
+        lines.append(f"  {stage.stage}: {stage.cells:,} cells, {stage.nodes:,} nodes")
+    if report.questions:
+        lines.append("Questions:")
+        lines += [f"  {q.stage}: {q.question} {q.change}: {q.detail}" for q in report.questions]
+    group = None
+    for d in report.differences:
+        if d.direction != group:
+            group = d.direction
+            title = {"less_urgent": "LESS URGENT (check these first)",
+                     "more_urgent": "More urgent", "neither": "Other changes"}[group]
+            lines.append(f"{title}:")
+        mark = "! " if d.direction == LESS else "  "
+        name = d.what if d.subject == d.what else f"{d.what} {d.subject}"
+        lines.append(f"{mark}{d.stage} {name}: {_shown(d.old)} -> "
+                     f"{_shown(d.new)} ({d.cells:,} cells)")
+        why = [f"+{r}" for r in d.rules["new_only"]] + [f"-{r}" for r in d.rules["old_only"]]
+        if why:
+            lines.append(f"    rules: {' '.join(why)}")
+        lines.append(f"    for example: {_compact(d.example)}")
+    count = len(report.differences)
+    lines.append("No difference." if report.same else
+                 f"{count} difference{'s' if count != 1 else ''}, "
+                 f"{len(report.questions)} question change"
+                 f"{'s' if len(report.questions) != 1 else ''}.")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value['rule']} ({value['urgency']})"
+    if value is None:
+        return "not given"
+    return _plain(value)
+
+
 # -- test --------------------------------------------------------------------------------
 
 
@@ -394,7 +472,7 @@ def _plain(value: Any) -> str:
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         name="rules", no_args_is_help=True, rich_markup_mode=None, add_completion=False,
-        help="Validate, check, test, list and show a rule set.\n\n"
+        help="Validate, check, test, diff, list and show a rule set.\n\n"
              "Example: insertadvisor rules check rules/\n\n"
              "validate, check and test exit 3 with each problem as file:line:column: "
              "message on stderr. docs/rules.md is the reference for rule authors.",
@@ -446,6 +524,26 @@ def register(app: typer.Typer) -> None:
         file:line:column: test "name": key: expected X, got Y. Exit 3 if any fails.
         """
         do_test(ctx.obj, directory, rules, json_out, verbose)
+
+    @group.command("diff")
+    def diff(ctx: typer.Context,
+             old: Annotated[Path, typer.Argument(metavar="OLD", show_default=False,
+                                                 help="The old rule-set folder.")],
+             new: Annotated[Path, typer.Argument(metavar="NEW", show_default=False,
+                                                 help="The new rule-set folder.")],
+             json_out: JsonOption = False,
+             exit_code: Annotated[bool, typer.Option(
+                 "--exit-code", help="Exit 1 if the rule sets differ (0 if not), "
+                 "like git diff.")] = False) -> None:
+        """Show what changes for people between two rule sets, for every answer set.
+
+        Example: insertadvisor rules diff old-rules/ rules/
+
+        Every change of triage, insert, heel lift, stop_wearing or a referral, with the
+        number of cells of the answer partition it covers, whether it is more or less
+        urgent (less urgent first, marked !) and answers that show it.
+        """
+        do_diff(ctx.obj, old, new, json_out, exit_code)
 
     @group.command("list")
     def list_rules(ctx: typer.Context, rules: RulesOption = None,

@@ -5,7 +5,8 @@
 .md    Markdown, for notes and tickets (render/markdown.py)
 .txt   the plain-text report (render/text.py)
 .json  the `--json` object
-Every format but JSON draws the same report (report.build).
+.fhir.json  a FHIR R4 Bundle: the QuestionnaireResponse and a GuidanceResponse (fhir/)
+Every format but the JSON ones draws the same report (report.build).
 
 Files are written atomically: to a temporary file in the same folder, then renamed over
 the target, so a reader never sees half a report and a failure leaves no debris. A report
@@ -26,6 +27,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from insertadvisor.results import Result
 
 SUFFIXES = (".html", ".svg", ".md", ".txt", ".json")
+# A double suffix, chosen before the plain .json: the FHIR Bundle rather than the report.
+FHIR = ".fhir.json"
 # This process's own open files, by name: written through the descriptor already open
 # (so `--output /dev/stdout >> log` appends), never replaced.
 _OWN_FD = re.compile(r"/dev/std(out|err)|/dev/fd/([0-9]+)|/proc/self/fd/([0-9]+)")
@@ -49,11 +53,13 @@ def check_suffix(path: Path) -> str:
     that flows.check_output, which calls this before any question, refuses it then.
     """
     name = path.name.lower()
-    if name in (*SUFFIXES, ".htm"):
+    if name in (*SUFFIXES, ".htm", FHIR):
         raise InputError(f"--output {path}: the name is only a suffix (Python and most tools "
                          "see a hidden file with no suffix); give a name such as "
                          f"report{name}")
     _check_target(path)
+    if name.endswith(FHIR):
+        return FHIR
     suffix = path.suffix.lower()
     if suffix == ".htm":
         suffix = ".html"
@@ -62,7 +68,7 @@ def check_suffix(path: Path) -> str:
             return ".txt"  # /dev/stdout, a terminal, a pipe: the text report
         shown = f"{path.suffix!r}" if path.suffix else "no suffix"
         raise InputError(f"--output {path}: {shown} is not a report format; end the name with "
-                         f"{', '.join(SUFFIXES)}")
+                         f"{', '.join((*SUFFIXES, FHIR))}")
     return suffix
 
 
@@ -145,9 +151,12 @@ def _is_stream(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def write_report(path: Path, result: Result, ruleset: Ruleset, explain: bool = False) -> None:
-    """Write the report for `result` to `path`, in the format its suffix names."""
-    write_atomically(path, formatted(check_suffix(path), result, ruleset, explain))
+def write_report(path: Path, result: Result, ruleset: Ruleset, explain: bool = False, *,
+                 asked: Collection[str] | None = None) -> None:
+    """Write the report for `result` to `path`, in the format its suffix names (`asked`:
+    the ids an interview asked, see report.answer_entries)."""
+    write_atomically(path, formatted(check_suffix(path), result, ruleset, explain,
+                                     asked=asked))
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -258,15 +267,20 @@ def _umask() -> int:
 # --- the formats -------------------------------------------------------------------------
 
 
-def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = False) -> str:
-    """The report of `result` in the format of `suffix` (one of SUFFIXES)."""
-    if suffix == ".json":
+def formatted(suffix: str, result: Result, ruleset: Ruleset, explain: bool = False, *,
+              asked: Collection[str] | None = None) -> str:
+    """The report of `result` in the format of `suffix` (one of SUFFIXES, or FHIR)."""
+    if suffix in (".json", FHIR):
         import json
 
+        if suffix == FHIR:
+            from insertadvisor.fhir import bundle
+
+            return json.dumps(bundle(ruleset, result), ensure_ascii=False, indent=2) + "\n"
         return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     from insertadvisor.report import build
 
-    report = build(result, ruleset, explain=explain, answers=True)
+    report = build(result, ruleset, explain=explain, answers=True, asked=asked)
     title = ruleset.report.headings[f"title_{result['kind']}"]
     if suffix == ".txt":
         from insertadvisor.render.text import render

@@ -38,7 +38,7 @@ def read_invariants(merged: Merged, facts: Facts, tables: dict[str, Table],
             continue
         iid = out.claim_id(doc, raw, "an invariant")
         stage = raw.get("applies_to")
-        if stage not in STAGES:
+        if not isinstance(stage, str) or stage not in STAGES:  # (a list is not hashable)
             out.at_value(doc, raw, "applies_to", f"`applies_to` must be one of "
                          f"{', '.join(STAGES)}{did_you_mean(str(stage), STAGES)}")
             continue

@@ -174,6 +174,8 @@ def _table(entry: Entry, step: TableStep, facts: Facts, sources: Sources,
         out.at_value(doc, raw, "hit_policy", f"table `{tid}` must have hit_policy "
                                              f"{' or '.join(step.policies)}{hint}")
         return None
+    if "rules" not in raw:  # reported as a missing key already (was a KeyError)
+        return None
     raw_rules = raw["rules"]
     if not isinstance(raw_rules, list) or not raw_rules:
         out.at_value(doc, raw, "rules", "`rules` must be a non-empty list")
