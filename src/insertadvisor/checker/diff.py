@@ -547,14 +547,7 @@ class Search:
 
     def _answers(self, side: int, state: State) -> dict[str, Any]:
         """A complete answers object for one side: unchosen answers take their first part."""
-        out: dict[str, Any] = {}
-        for q in self.sides[side].questions:
-            if q.type == "set":
-                chosen = state.present[q.id]
-                out[q.id] = [i for i in q.choices if i in chosen]
-            else:
-                out[q.id] = state.values[q.id][0]
-        return out
+        return state.answers(self.sides[side].questions)
 
 
 def _assign(state: State, var: Var, value: Any) -> State:

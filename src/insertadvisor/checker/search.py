@@ -85,14 +85,7 @@ class Prover:
 
     def answers(self, state: State) -> dict[str, Any]:
         """A complete answer set from a node: unchosen answers take their first part."""
-        out: dict[str, Any] = {}
-        for q in self.questions:
-            if q.type == "set":
-                chosen = state.present[q.id]
-                out[q.id] = [i for i in q.choices if i in chosen]
-            else:
-                out[q.id] = state.values[q.id][0]
-        return out
+        return state.answers(self.questions)
 
     # ---- the search
 

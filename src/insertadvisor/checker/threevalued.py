@@ -8,13 +8,13 @@ runs. Undecided values carry the variable to choose next (the "blame").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from insertadvisor.checker.partition import Var
 from insertadvisor.conditions import SET_OPS, Node, compile_node
 from insertadvisor.engine import Status, Tri, with_otherwise
-from insertadvisor.model import Rule, Ruleset, Table
+from insertadvisor.model import Question, Rule, Ruleset, Table
 from insertadvisor.pipeline import GAP, STAGES, Fired
 
 
@@ -41,6 +41,18 @@ class State:
         self.children: dict[tuple[str, int], State] = {}  # (var, value index) -> walked child
         self.impossible = False  # a pinned value the rules cannot produce here
         self.variants: dict[tuple[str, ...], list[State]] = {}  # case splits, by facts
+
+    def answers(self, questions: Sequence[Question]) -> dict[str, Any]:
+        """A complete answers object of this node: each answer not chosen yet takes the
+        first value it may still take (what counterexamples and diff examples show)."""
+        out: dict[str, Any] = {}
+        for q in questions:
+            if q.type == "set":
+                chosen = self.present[q.id]
+                out[q.id] = [i for i in q.choices if i in chosen]
+            else:
+                out[q.id] = self.values[q.id][0]
+        return out
 
     def pin(self, fact: str, value: Any) -> State:
         """This node with one more added fact fixed to one of its possible values (what
