@@ -169,6 +169,34 @@ DIZZY_RULE = """      - id: emergency-dizzy
         evidence: guidance
 """
 
+WEIGHT_QUESTION = """  - id: weight
+    flag: --weight
+    metavar: KG
+    type: number
+    min: 20
+    max: 300
+    unknown: true
+    prompt: Weight?
+    help: Weight in kg.
+"""
+WEIGHT_RULE = """      - id: routine-heavy
+        when: {any: [{weight: {gt: 120}}, {all: [{weight: {gte: 90}}, {pain_weeks: {gt: 5}}]}]}
+        then: {urgency: routine, to: GP, reason: Weight.}
+        source: [TEST]
+        evidence: guidance
+"""
+AGE_TYPE = """    type: integer
+    min: 0
+    max: 130
+    unknown: true
+    prompt: Age?"""
+AGE_CHOICE = """    type: choice
+    values: [young, adult, old]
+    default: adult
+    prompt: Age?"""
+
+AGE_STEP = "    - question: age\n"
+
 MINIMAL_EDITS: dict[str, list[tuple[str, str, str]]] = {
     "threshold moved up": [("tables.yaml", OVER_50, OVER_50.replace("50", "55"))],
     "threshold moved down": [("tables.yaml", SIX_WEEKS, SIX_WEEKS.replace("6", "3.5"))],
@@ -183,6 +211,15 @@ MINIMAL_EDITS: dict[str, list[tuple[str, str, str]]] = {
         ("questions.yaml", FOOT_PAIN_ITEM, DIZZY_ITEM),
         ("questions.yaml", FOOT_PAIN_STEP, FOOT_PAIN_STEP + "    - item: dizzy\n"),
         ("tables.yaml", "      - id: soon-over-50\n", DIZZY_RULE + "      - id: soon-over-50\n")],
+    "question added, with a rule": [
+        ("questions.yaml", "  - id: weeks_wearing\n", WEIGHT_QUESTION + "  - id: weeks_wearing\n"),
+        ("questions.yaml", AGE_STEP, AGE_STEP + "    - question: weight\n"),
+        ("tables.yaml", "      - id: soon-over-50\n", WEIGHT_RULE + "      - id: soon-over-50\n")],
+    "question type changed": [("questions.yaml", AGE_TYPE, AGE_CHOICE),
+                              ("tables.yaml", OVER_50, "when: {age: {in: [old]}}"),
+                              ("tables.yaml", "when: {age: {lt: 16}}", "when: {age: young}"),
+                              ("tests.yaml", "age: 30}", "age: adult}"),
+                              ("tests.yaml", "age: null}", "age: old}")],
     "several at once": [
         ("tables.yaml", OVER_50, OVER_50.replace("50", "40")),
         ("tables.yaml", NUMB, NUMB.replace("urgent", "soon")),
@@ -202,6 +239,19 @@ def test_counts_match_brute_force_for_a_planted_edit(tmp_path: Path, name: str) 
     # and the other way round: NEW against OLD gives the same cells, swapped
     back = assert_counts_exact(new, MINIMAL)
     assert back == Counter({(s, w, sub, b, a): n for (s, w, sub, a, b), n in found.items()})
+
+
+def test_a_fallback_referral_is_counted_when_the_rules_before_it_change(
+        tmp_path: Path) -> None:
+    """A collect table's `otherwise` holds when no other rule of it does: moving the
+    threshold of another rule changes it, though its own words did not change (`diff`
+    once took two `otherwise` rules as agreeing and never compared them)."""
+    carry_on = "then: {level: self_care, action: Carry on.}"
+    old = plant(MINIMAL, tmp_path / "old", [("checkin.yaml", carry_on, carry_on.replace(
+        "self_care", "routine, to: GP"))])
+    new = plant(old, tmp_path / "new", [("checkin.yaml", LATE, LATE.replace("2", "4"))])
+    found = assert_counts_exact(old, new)
+    assert any(subject == "checkin-carry-on" for _, _, subject, _, _ in found)
 
 
 @pytest.mark.parametrize(("file", "rule"), [
