@@ -77,12 +77,19 @@ class Agreement:
                 self.alike(x, y) for x, y in zip(a[1], b[1], strict=True))
         if a[0] == "not":
             return self.alike(a[1], b[1])
-        if a[0] in ("always", "otherwise"):
+        if a[0] == "always":
             return True
+        if a[0] == "otherwise":
+            return False  # it holds when no other rule of its table does: see agree()
         return a == b and self.same_fact(a[1])
 
     def agree(self, a: Node, b: Node, states: tuple[State, State]) -> bool:
-        """Whether two conditions have the same value for every answer set below a node."""
+        """Whether two conditions have the same value for every answer set below a node.
+
+        Never for an `otherwise`: whether it holds depends on every other rule of its
+        table (the evaluator calls it true), so alike in words is not alike in value."""
+        if "otherwise" in (a[0], b[0]):
+            return False
         va = self.evs[0].eval(a, states[0])[0]
         if va is not None and va == self.evs[1].eval(b, states[1])[0]:
             return True
@@ -193,8 +200,10 @@ class Agreement:
         if len(lists[0]) != len(lists[1]):
             return undecided
         for (a, _), (b, _) in zip(lists[0], lists[1], strict=True):
+            # an `otherwise` after rules that all pair up agrees: it holds when none of them do
+            fallback = a.when == b.when == ("otherwise",)
             if a.then.get(product.key) != b.then.get(product.key) or \
-                    not self.agree(a.when, b.when, states):
+                    not (fallback or self.agree(a.when, b.when, states)):
                 return undecided
         return None
 

@@ -448,9 +448,15 @@ class Search:
         todo = list(rules)
         while todo:
             rule = todo.pop()
-            if rule.id in seen or rule.when == ("otherwise",):
+            if rule.id in seen:
                 continue
             seen.add(rule.id)
+            if rule.when == ("otherwise",):
+                # it holds when no other rule of its table does: what is open of it is
+                # what is open of them (skipped, two nodes with different tables open
+                # below would share one memo entry)
+                todo += [r for r, v in state.fired[rule.table] if v is None and r is not rule]
+                continue
             reads = self._sorted_reads(side, rule)
             out.append((rule.id, _known(state, reads)))
             for fact in dict.fromkeys(f for f, _ in reads):

@@ -70,6 +70,10 @@ class Joint:
         self.stage = stage
         self.changes: list[QuestionChange] = []
         by_fact = leaves_by_fact(conditions(old, stage) + conditions(new, stage))
+        # a question whose type changed is split only by the leaves of the set that has
+        # it so (the other set's `{age: young}` is no constant for a number)
+        apart = {"old": leaves_by_fact(conditions(old, stage)),
+                 "new": leaves_by_fact(conditions(new, stage))}
         old_q = {q.id: q for q in old.questions[stage]}
         new_q = {q.id: q for q in new.questions[stage]}
         sets: list[Var] = []
@@ -78,8 +82,8 @@ class Joint:
         new_vars: list[Var] = []
         for qid in [*new_q, *(q for q in old_q if q not in new_q)]:
             a, b = old_q.get(qid), new_q.get(qid)
-            used = by_fact.get(qid, [])
             for question, readers, suffix in self._merged(a, b):
+                used = (by_fact if len(readers) == 2 else apart[readers[0]]).get(qid, [])
                 made = question_vars(question, used)
                 (sets if question.type == "set" else values).extend(made)
                 for var in made:
