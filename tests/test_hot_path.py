@@ -15,6 +15,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length
 NEVER_ON_THE_HOT_PATH = ("rich", "yaml", "pydantic", "insertadvisor.validate",
                          "insertadvisor.rules_io.yaml_loader", "insertadvisor.commands.batch",
                          "insertadvisor.commands.rules", "insertadvisor.commands.schema",
-                         "insertadvisor.fhir")
+                         "insertadvisor.fhir", "decimal", "fractions")
 PROBE = """
 import json, sys
 from insertadvisor.cli import run
@@ -59,6 +60,49 @@ def test_warm_assess_json_imports_neither_rich_nor_yaml(tmp_path: Path) -> None:
     warm, second = modules_after(ALL_FLAGS, tmp_path)
     assert json.loads(second) == json.loads(first)
     assert not warm & set(NEVER_ON_THE_HOT_PATH), sorted(warm & set(NEVER_ON_THE_HOT_PATH))
+
+
+RUN_PROBE = """
+import json, re._compiler, sys, traceback
+from insertadvisor import loading
+compiled, hashed = [], []
+compile, fingerprint = re._compiler.compile, loading.fingerprint
+def compile_(pattern, flags=0):
+    caller = [f for f in traceback.extract_stack()[:-1] if "/re/" not in f.filename][-1]
+    compiled.append([str(pattern), f"{caller.filename}:{caller.lineno}"])
+    return compile(pattern, flags)
+def fingerprint_(contents):
+    hashed.append(len(contents))
+    return fingerprint(contents)
+re._compiler.compile, loading.fingerprint = compile_, fingerprint_
+from insertadvisor.cli import run
+status = run(sys.argv[1:])
+sys.stderr.write("\\nRUN " + json.dumps({"compiled": compiled, "hashed": hashed}) + "\\n")
+sys.exit(status)
+"""
+
+
+def _run_probe(args: list[str], cache: Path) -> dict[str, list[Any]]:
+    env = dict(os.environ, INSERTADVISOR_CACHE_DIR=str(cache))
+    env.pop("INSERTADVISOR_RULES", None)
+    done = subprocess.run([sys.executable, "-c", RUN_PROBE, *args], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("RUN "))
+    found: dict[str, list[Any]] = json.loads(line[len("RUN "):])
+    return found
+
+
+def test_warm_assess_json_compiles_no_regex_of_ours_and_hashes_the_rules_once(
+        tmp_path: Path) -> None:
+    """Regular expressions compiled on the hot path (at import or at run time) cost start-up:
+    ours are avoided or compiled when first needed. The rule files are read and hashed
+    once per run, though both the options and the command need the rule set."""
+    _run_probe(ALL_FLAGS, tmp_path)  # fills the cache
+    warm = _run_probe(ALL_FLAGS, tmp_path)
+    assert warm["compiled"]  # (the probe sees the compiles: Typer's and json's)
+    assert [c for c in warm["compiled"] if "insertadvisor" in c[1]] == []
+    assert len(warm["hashed"]) == 1
 
 
 def test_the_cache_is_rebuilt_when_a_rule_file_changes(tmp_path: Path) -> None:

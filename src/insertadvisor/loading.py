@@ -19,12 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hashlib import sha256
+    from hashlib import blake2b, sha256
 else:
     try:  # CPython's own SHA-256: hashlib would load OpenSSL, a few ms of every start-up
         from _sha256 import sha256
     except ImportError:  # pragma: no cover - Python 3.12+ and other Pythons
         from hashlib import sha256
+    # The cache entry's own check: CPython's BLAKE2b (no OpenSSL either) reads the ~230 KB
+    # entry about three times faster than its SHA-256 (0.5 ms, not 1.5), as hard to forge.
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - other Pythons
+        from hashlib import blake2b
 
 from insertadvisor import __version__
 from insertadvisor.environment import packaged_rules_dir
@@ -33,7 +39,9 @@ from insertadvisor.model import Ruleset
 
 MAX_RULE_FILE_BYTES = 2_000_000
 MAX_CACHE_BYTES = 20_000_000
-CACHE_FORMAT = "4"  # 4: numbers read in base ten and exactly; 3: regions, interview, sources
+# 5: the entry checked with BLAKE2b; 4: numbers read in base ten and exactly; 3: regions,
+# interview, sources
+CACHE_FORMAT = "5"
 RULE_SUFFIX = ".yaml"
 
 __all__ = ["load_ruleset", "packaged_rules_dir", "rule_files", "shown_path"]
@@ -196,7 +204,10 @@ def _read_cache(path: Path, sha: str) -> Ruleset | None:
 
 
 def _digest(sha: str, payload: bytes) -> str:
-    return sha256(sha.encode() + b"\0" + payload).hexdigest()
+    """64 hex digits over the rule set's hash and the marshal bytes (the entry's header)."""
+    digest = blake2b(sha.encode() + b"\0", digest_size=32)
+    digest.update(payload)  # (no copy of the payload, as `sha + payload` would make)
+    return digest.hexdigest()
 
 
 def _write_cache(path: Path, ruleset: Ruleset) -> None:

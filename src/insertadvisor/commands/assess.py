@@ -18,7 +18,7 @@ from insertadvisor.commands.common import (
     RulesOption,
     with_question_options,
 )
-from insertadvisor.model import Question
+from insertadvisor.model import Question, Ruleset
 
 AnswersOption = Annotated[
     str | None,
@@ -80,9 +80,10 @@ def required_flags(questions: tuple[Question, ...]) -> str:
 
 
 def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
-             complete: bool = False) -> None:
+             complete: bool = False, loaded: tuple[Path, Ruleset] | None = None) -> None:
     """`complete`: the shell is asking for completions; the answer options offer their
-    values."""
+    values. `loaded`: the folder and rule set the questions come from, for the command to
+    run with rather than load again (flows.load_rules)."""
     @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
     @with_question_options(questions["assess"], complete)
     def assess(
@@ -105,7 +106,7 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
                         no_input=no_input, rules=rules, output=output, no_color=no_color,
-                        save_answers=save_answers)
+                        save_answers=save_answers, loaded=loaded)
 
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
     @with_question_options(questions["checkin"], complete)
@@ -128,4 +129,4 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
                         rules=rules, output=output, no_color=no_color,
-                        save_answers=save_answers)
+                        save_answers=save_answers, loaded=loaded)
