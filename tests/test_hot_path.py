@@ -66,15 +66,20 @@ RUN_PROBE = """
 import json, re._compiler, sys, traceback
 from insertadvisor import loading
 compiled, hashed = [], []
-compile, fingerprint = re._compiler.compile, loading.fingerprint
+compile, fingerprint, content_key = (re._compiler.compile, loading.fingerprint,
+                                     loading.content_key)
 def compile_(pattern, flags=0):
     caller = [f for f in traceback.extract_stack()[:-1] if "/re/" not in f.filename][-1]
     compiled.append([str(pattern), f"{caller.filename}:{caller.lineno}"])
     return compile(pattern, flags)
 def fingerprint_(contents):
-    hashed.append(len(contents))
+    hashed.append("sha256")
     return fingerprint(contents)
-re._compiler.compile, loading.fingerprint = compile_, fingerprint_
+def content_key_(contents):
+    hashed.append("blake2b")
+    return content_key(contents)
+re._compiler.compile, loading.fingerprint, loading.content_key = (
+    compile_, fingerprint_, content_key_)
 from insertadvisor.cli import run
 status = run(sys.argv[1:])
 sys.stderr.write("\\nRUN " + json.dumps({"compiled": compiled, "hashed": hashed}) + "\\n")
@@ -97,12 +102,13 @@ def test_warm_assess_json_compiles_no_regex_of_ours_and_hashes_the_rules_once(
         tmp_path: Path) -> None:
     """Regular expressions compiled on the hot path (at import or at run time) cost start-up:
     ours are avoided or compiled when first needed. The rule files are read and hashed
-    once per run, though both the options and the command need the rule set."""
+    once per run, though both the options and the command need the rule set, and only
+    with BLAKE2b (the cache key): the SHA-256 comes with the entry."""
     _run_probe(ALL_FLAGS, tmp_path)  # fills the cache
     warm = _run_probe(ALL_FLAGS, tmp_path)
     assert warm["compiled"]  # (the probe sees the compiles: Typer's and json's)
     assert [c for c in warm["compiled"] if "insertadvisor" in c[1]] == []
-    assert len(warm["hashed"]) == 1
+    assert warm["hashed"] == ["blake2b"]
 
 
 def test_the_cache_is_rebuilt_when_a_rule_file_changes(tmp_path: Path) -> None:
@@ -249,3 +255,19 @@ def test_building_only_the_command_run_changes_nothing_it_shows(command: str) ->
     alone = runner.invoke(build_app(env, command), [command, "--help"])
     assert full.exit_code == 0, full.output
     assert (alone.exit_code, alone.output) == (full.exit_code, full.output)
+
+
+def test_a_cache_entry_carries_the_sha256_the_files_have(rules_copy: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm load takes the SHA-256 from the entry: it is the one of the files as they are,
+    and an entry of other files (another rule set, or these before a change) is not used."""
+    cache = tmp_path / "cache"
+    _cached(rules_copy, cache)
+    warm = _fresh(rules_copy, cache, monkeypatch)
+    assert warm.sha256 == load_ruleset(rules_copy, use_cache=False).sha256
+    assert warm.sha256 == loading.fingerprint(loading.read_files(loading.rule_files(rules_copy)))
+    other = plant(V1, tmp_path / "v1", [])
+    entry = next(cache.glob("*.marshal"))
+    _, v1_entry = _cached(other, tmp_path / "v1-cache")
+    entry.write_bytes(v1_entry.read_bytes())  # the right name, another rule set's entry
+    assert _fresh(rules_copy, cache, monkeypatch).sha256 == warm.sha256
