@@ -271,3 +271,22 @@ def test_a_cache_entry_carries_the_sha256_the_files_have(rules_copy: Path, tmp_p
     _, v1_entry = _cached(other, tmp_path / "v1-cache")
     entry.write_bytes(v1_entry.read_bytes())  # the right name, another rule set's entry
     assert _fresh(rules_copy, cache, monkeypatch).sha256 == warm.sha256
+
+
+def test_a_cached_rule_set_unpacks_its_invariants_and_tests_only_when_read(
+        rules_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assess` reads neither: from the cache they stay marshalled until first read, and
+    are then exactly those of the rule set compiled from the files."""
+    cache = tmp_path / "cache"
+    _cached(rules_copy, cache)
+    warm = _fresh(rules_copy, cache, monkeypatch)
+    assert warm._later is not None  # not unpacked by loading
+    result_before = warm.to_data()  # (reads them)
+    assert warm._later is None
+    uncached = load_ruleset(rules_copy, use_cache=False)
+    assert result_before == uncached.to_data()
+    assert [i.id for i in warm.invariants] == [i.id for i in uncached.invariants]
+    assert warm.tests == uncached.tests
+    again = _fresh(rules_copy, cache, monkeypatch)
+    again.invariants = ()  # (a test may replace them before they were unpacked)
+    assert again.invariants == () and again.tests == uncached.tests

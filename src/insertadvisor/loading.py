@@ -41,8 +41,8 @@ from insertadvisor.model import Ruleset
 
 MAX_RULE_FILE_BYTES = 2_000_000
 MAX_CACHE_BYTES = 20_000_000
-# 5: entries keyed and checked by BLAKE2b; 4: numbers read in base ten and exactly; 3: regions,
-# interview, sources
+# 5: entries keyed and checked by BLAKE2b, invariants and tests marshalled apart (read
+# when first used); 4: numbers read in base ten and exactly; 3: regions, interview, sources
 CACHE_FORMAT = "5"
 RULE_SUFFIX = ".yaml"
 
@@ -228,7 +228,7 @@ def _digest(key: str, payload: bytes) -> str:
 
 
 def _write_cache(path: Path, ruleset: Ruleset, key: str) -> None:
-    payload = marshal.dumps(ruleset.to_data())
+    payload = marshal.dumps(ruleset.cache_data())
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
