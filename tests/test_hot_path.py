@@ -290,3 +290,17 @@ def test_a_cached_rule_set_unpacks_its_invariants_and_tests_only_when_read(
     again = _fresh(rules_copy, cache, monkeypatch)
     again.invariants = ()  # (a test may replace them before they were unpacked)
     assert again.invariants == () and again.tests == uncached.tests
+
+
+@pytest.mark.parametrize("command", ["assess", "checkin"])
+def test_a_run_of_assess_or_checkin_builds_only_that_command(command: str) -> None:
+    """Typer builds every option of every registered command before parsing: `assess`
+    does not pay for checkin's options, nor checkin for assess's."""
+    from typer.main import get_command
+
+    from insertadvisor.app import build_app
+
+    alone: Any = get_command(build_app(Environment(), command))
+    every: Any = get_command(build_app(Environment()))
+    assert list(alone.commands) == [command]
+    assert {"assess", "checkin"} <= set(every.commands)

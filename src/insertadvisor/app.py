@@ -86,7 +86,8 @@ def build_app(env: Environment, command: str | None = None,
         folder = env.rules_dir(rules)
         ruleset = load_ruleset(folder, cache=env.cache_dir)
     if only in (None, "assess"):
-        assess.register(app, ruleset.questions, complete=completing, loaded=(folder, ruleset))
+        assess.register(app, ruleset.questions, complete=completing, loaded=(folder, ruleset),
+                        only=command if only == "assess" else None)
     if only in (None, "batch"):
         from insertadvisor.commands import batch
 
