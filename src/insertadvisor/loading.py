@@ -41,9 +41,9 @@ from insertadvisor.model import Ruleset
 
 MAX_RULE_FILE_BYTES = 2_000_000
 MAX_CACHE_BYTES = 20_000_000
-# 5: entries keyed and checked by BLAKE2b, invariants and tests marshalled apart (read
-# when first used); 4: numbers read in base ten and exactly; 3: regions, interview, sources
-CACHE_FORMAT = "5"
+# 6: invariants and tests marshalled apart (read when first used); 5: entries keyed and
+# checked by BLAKE2b; 4: numbers read in base ten and exactly; 3: regions, interview, sources
+CACHE_FORMAT = "6"
 RULE_SUFFIX = ".yaml"
 
 __all__ = ["load_ruleset", "packaged_rules_dir", "rule_files", "shown_path"]
