@@ -83,3 +83,26 @@ def test_complete_fills_optional_answers(ruleset: Ruleset) -> None:
 def test_complete_names_every_missing_flag(ruleset: Ruleset) -> None:
     with pytest.raises(AnswerError, match="pass --overpronation, --pain-weeks"):
         complete(ruleset.questions["assess"], {"arch": "flat", "leg_length_diff_mm": 3})
+
+
+_PLAIN_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_SHORT_WHOLE = r"[+-]?[0-9]{1,15}"
+
+
+def test_numbers_are_recognised_by_hand_exactly_as_by_the_regular_expressions() -> None:
+    """The hot path reads a number flag without `re` (answers.is_plain_decimal and
+    is_short_whole): they accept exactly what the expressions they replace accepted."""
+    import random
+    import re
+
+    from insertadvisor.answers import is_plain_decimal, is_short_whole
+
+    rng = random.Random(11)
+    alphabet = "0123456789+-.eE _x²٣ 1"
+    texts = ["", "+", "-", ".", "1.", ".5", "+.5e-3", "1e", "1e+", "e5", "1.2.3", "١٢",
+             "1_000", "0x10", "inf", "1E5", "--1", "1e5e5", "9" * 15, "9" * 16, "+" + "9" * 15]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+              for _ in range(20_000)]
+    for text in texts:
+        assert is_plain_decimal(text) == bool(re.fullmatch(_PLAIN_DECIMAL, text)), text
+        assert is_short_whole(text) == bool(re.fullmatch(_SHORT_WHOLE, text)), text

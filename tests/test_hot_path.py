@@ -15,6 +15,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length
 NEVER_ON_THE_HOT_PATH = ("rich", "yaml", "pydantic", "insertadvisor.validate",
                          "insertadvisor.rules_io.yaml_loader", "insertadvisor.commands.batch",
                          "insertadvisor.commands.rules", "insertadvisor.commands.schema",
-                         "insertadvisor.fhir")
+                         "insertadvisor.fhir", "decimal", "fractions")
 PROBE = """
 import json, sys
 from insertadvisor.cli import run
@@ -59,6 +60,55 @@ def test_warm_assess_json_imports_neither_rich_nor_yaml(tmp_path: Path) -> None:
     warm, second = modules_after(ALL_FLAGS, tmp_path)
     assert json.loads(second) == json.loads(first)
     assert not warm & set(NEVER_ON_THE_HOT_PATH), sorted(warm & set(NEVER_ON_THE_HOT_PATH))
+
+
+RUN_PROBE = """
+import json, re._compiler, sys, traceback
+from insertadvisor import loading
+compiled, hashed = [], []
+compile, fingerprint, content_key = (re._compiler.compile, loading.fingerprint,
+                                     loading.content_key)
+def compile_(pattern, flags=0):
+    caller = [f for f in traceback.extract_stack()[:-1] if "/re/" not in f.filename][-1]
+    compiled.append([str(pattern), f"{caller.filename}:{caller.lineno}"])
+    return compile(pattern, flags)
+def fingerprint_(contents):
+    hashed.append("sha256")
+    return fingerprint(contents)
+def content_key_(contents):
+    hashed.append("blake2b")
+    return content_key(contents)
+re._compiler.compile, loading.fingerprint, loading.content_key = (
+    compile_, fingerprint_, content_key_)
+from insertadvisor.cli import run
+status = run(sys.argv[1:])
+sys.stderr.write("\\nRUN " + json.dumps({"compiled": compiled, "hashed": hashed}) + "\\n")
+sys.exit(status)
+"""
+
+
+def _run_probe(args: list[str], cache: Path) -> dict[str, list[Any]]:
+    env = dict(os.environ, INSERTADVISOR_CACHE_DIR=str(cache))
+    env.pop("INSERTADVISOR_RULES", None)
+    done = subprocess.run([sys.executable, "-c", RUN_PROBE, *args], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("RUN "))
+    found: dict[str, list[Any]] = json.loads(line[len("RUN "):])
+    return found
+
+
+def test_warm_assess_json_compiles_no_regex_of_ours_and_hashes_the_rules_once(
+        tmp_path: Path) -> None:
+    """Regular expressions compiled on the hot path (at import or at run time) cost start-up:
+    ours are avoided or compiled when first needed. The rule files are read and hashed
+    once per run, though both the options and the command need the rule set, and only
+    with BLAKE2b (the cache key): the SHA-256 comes with the entry."""
+    _run_probe(ALL_FLAGS, tmp_path)  # fills the cache
+    warm = _run_probe(ALL_FLAGS, tmp_path)
+    assert warm["compiled"]  # (the probe sees the compiles: Typer's and json's)
+    assert [c for c in warm["compiled"] if "insertadvisor" in c[1]] == []
+    assert warm["hashed"] == ["blake2b"]
 
 
 def test_the_cache_is_rebuilt_when_a_rule_file_changes(tmp_path: Path) -> None:
@@ -205,3 +255,52 @@ def test_building_only_the_command_run_changes_nothing_it_shows(command: str) ->
     alone = runner.invoke(build_app(env, command), [command, "--help"])
     assert full.exit_code == 0, full.output
     assert (alone.exit_code, alone.output) == (full.exit_code, full.output)
+
+
+def test_a_cache_entry_carries_the_sha256_the_files_have(rules_copy: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm load takes the SHA-256 from the entry: it is the one of the files as they are,
+    and an entry of other files (another rule set, or these before a change) is not used."""
+    cache = tmp_path / "cache"
+    _cached(rules_copy, cache)
+    warm = _fresh(rules_copy, cache, monkeypatch)
+    assert warm.sha256 == load_ruleset(rules_copy, use_cache=False).sha256
+    assert warm.sha256 == loading.fingerprint(loading.read_files(loading.rule_files(rules_copy)))
+    other = plant(V1, tmp_path / "v1", [])
+    entry = next(cache.glob("*.marshal"))
+    _, v1_entry = _cached(other, tmp_path / "v1-cache")
+    entry.write_bytes(v1_entry.read_bytes())  # the right name, another rule set's entry
+    assert _fresh(rules_copy, cache, monkeypatch).sha256 == warm.sha256
+
+
+def test_a_cached_rule_set_unpacks_its_invariants_and_tests_only_when_read(
+        rules_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assess` reads neither: from the cache they stay marshalled until first read, and
+    are then exactly those of the rule set compiled from the files."""
+    cache = tmp_path / "cache"
+    _cached(rules_copy, cache)
+    warm = _fresh(rules_copy, cache, monkeypatch)
+    assert warm._later is not None  # not unpacked by loading
+    result_before = warm.to_data()  # (reads them)
+    assert warm._later is None
+    uncached = load_ruleset(rules_copy, use_cache=False)
+    assert result_before == uncached.to_data()
+    assert [i.id for i in warm.invariants] == [i.id for i in uncached.invariants]
+    assert warm.tests == uncached.tests
+    again = _fresh(rules_copy, cache, monkeypatch)
+    again.invariants = ()  # (a test may replace them before they were unpacked)
+    assert again.invariants == () and again.tests == uncached.tests
+
+
+@pytest.mark.parametrize("command", ["assess", "checkin"])
+def test_a_run_of_assess_or_checkin_builds_only_that_command(command: str) -> None:
+    """Typer builds every option of every registered command before parsing: `assess`
+    does not pay for checkin's options, nor checkin for assess's."""
+    from typer.main import get_command
+
+    from insertadvisor.app import build_app
+
+    alone: Any = get_command(build_app(Environment(), command))
+    every: Any = get_command(build_app(Environment()))
+    assert list(alone.commands) == [command]
+    assert {"assess", "checkin"} <= set(every.commands)

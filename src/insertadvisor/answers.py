@@ -16,16 +16,51 @@ from __future__ import annotations
 
 import json
 import math
-import re
+import sys
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insertadvisor.errors import InputError, did_you_mean
 from insertadvisor.model import Question
 
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_WHOLE = re.compile(r"[+-]?[0-9]{1,15}")
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+# The hot path (`assess --json` with flags) needs neither `decimal` (imported only when a
+# number is long or in exponent form) nor a regular expression (plain decimals are
+# recognised by hand, below): each would add a millisecond or two to every start.
+_DIGITS = frozenset("0123456789")
+
+
+def _digits(text: str) -> bool:
+    """Only ASCII digits (str.isdigit would take ² or Arabic-Indic digits too)."""
+    return _DIGITS.issuperset(text)
+
+
+def _unsigned(text: str) -> str:
+    return text[1:] if text.startswith(("+", "-")) else text
+
+
+def is_plain_decimal(text: str) -> bool:
+    """`[+-]?(digits[.digits*] | .digits)([eE][+-]?digits)?`, ASCII digits only: no 1_000,
+    0x10, inf or other digits."""
+    mantissa, e, exponent = _unsigned(text).replace("E", "e").partition("e")
+    if e and not (_unsigned(exponent) and _digits(_unsigned(exponent))):
+        return False
+    whole, _, fraction = mantissa.partition(".")
+    return bool(whole or fraction) and _digits(whole) and _digits(fraction)
+
+
+def is_short_whole(text: str) -> bool:
+    """`[+-]?digits`, at most 15 of them: exactly an int, and exactly a float."""
+    digits = _unsigned(text)
+    return 0 < len(digits) <= 15 and _digits(digits)
+
+
+def _is_decimal(value: object) -> bool:
+    """isinstance(value, Decimal), without importing decimal: none exists until it is."""
+    module = sys.modules.get("decimal")
+    return module is not None and isinstance(value, module.Decimal)
 UNKNOWN_WORDS = ("unknown", "don't know", "dont know", "?")
 # Typed or auto-corrected in place of an apostrophe by keyboards, phones and word
 # processors ("don\u2019t know"): the quotation marks, primes, modifier letters and accents.
@@ -74,6 +109,8 @@ def _json_number(text: str) -> float | Decimal:
     """A JSON number with a point or exponent: a float when that is exact, else a Decimal."""
     if len(text) <= _SHORT and "e" not in text and "E" not in text:
         return float(text)
+    from decimal import Decimal
+
     return Decimal(text)
 
 
@@ -128,12 +165,14 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
         text = raw.strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
-        if not _DECIMAL.fullmatch(text):  # plain decimals only: no 1_000, 0x10 or other digits
+        if not is_plain_decimal(text):
             raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
         if len(text) > _SHORT or "e" in text or "E" in text:
+            from decimal import Decimal
+
             return _parse_exact(question, Decimal(text), raw, label)
-        value: int | float = int(text) if _WHOLE.fullmatch(text) else float(text)
-    elif isinstance(raw, Decimal):
+        value: int | float = int(text) if is_short_whole(text) else float(text)
+    elif _is_decimal(raw):
         return _parse_exact(question, raw, raw, label)
     elif isinstance(raw, (int, float)):
         value = raw
@@ -156,6 +195,8 @@ def _parse_exact(question: Question, exact: Decimal, raw: Any, label: str) -> in
     if not math.isfinite(approx):  # NaN, or too large for a float (1e400): never in range
         raise AnswerError(f"{_prefix(label)}expected a finite number, got "
                           f"{_show(raw if isinstance(raw, str) else approx)}")
+    from decimal import Decimal
+
     exact_float = Decimal(repr(approx)) == exact
     _check_range(question, exact, label, _num(approx) if exact_float else str(exact))
     if exact == exact.to_integral_value():
@@ -273,8 +314,8 @@ def _show(raw: Any) -> str:
 def _repr(raw: Any) -> str:
     """repr(), but a Decimal (a long number from a file) as the number it is: 3.25, not
     Decimal('3.25')."""
-    if isinstance(raw, Decimal):
+    if _is_decimal(raw):
         return str(raw)
-    if isinstance(raw, (list, tuple)) and any(isinstance(i, Decimal) for i in raw):
+    if isinstance(raw, (list, tuple)) and any(_is_decimal(i) for i in raw):
         return "[" + ", ".join(_repr(i) for i in raw) + "]"
     return repr(raw)

@@ -83,9 +83,11 @@ def build_app(env: Environment, command: str | None = None,
         """
 
     if only in (None, "assess", "batch"):
-        ruleset = load_ruleset(env.rules_dir(rules), cache=env.cache_dir)
+        folder = env.rules_dir(rules)
+        ruleset = load_ruleset(folder, cache=env.cache_dir)
     if only in (None, "assess"):
-        assess.register(app, ruleset.questions, complete=completing)
+        assess.register(app, ruleset.questions, complete=completing, loaded=(folder, ruleset),
+                        only=command if only == "assess" else None)
     if only in (None, "batch"):
         from insertadvisor.commands import batch
 

@@ -21,11 +21,19 @@ if TYPE_CHECKING:
     from insertadvisor.results import Result
 
 
-def load_rules(env: Environment, rules: Path | str | None) -> Ruleset:
-    """The rule set chosen by --rules, else $INSERTADVISOR_RULES, else the packaged one."""
+def load_rules(env: Environment, rules: Path | str | None,
+               loaded: tuple[Path, Ruleset] | None = None) -> Ruleset:
+    """The rule set chosen by --rules, else $INSERTADVISOR_RULES, else the packaged one.
+
+    `loaded`: the folder and rule set the command's options were built from, in this run;
+    used when it is the folder chosen, so the files are read and hashed once per run (and
+    the answers are checked against the very rule set whose flags were parsed)."""
+    folder = env.rules_dir(rules)
+    if loaded is not None and loaded[0] == folder:
+        return loaded[1]
     from insertadvisor.loading import load_ruleset
 
-    return load_ruleset(env.rules_dir(rules), cache=env.cache_dir)
+    return load_ruleset(folder, cache=env.cache_dir)
 
 
 def write_json(obj: Any, stream: TextIO, *, compact: bool = False) -> None:
@@ -43,14 +51,16 @@ def run_stage(env: Environment, stage: str, *, given: dict[str, Any] | None = No
               answers_file: str | None = None, json_out: bool = False, explain: bool = False,
               explain_all: bool = False, no_input: bool = False,
               rules: Path | str | None = None, output: Path | None = None,
-              no_color: bool = False, save_answers: Path | None = None) -> None:
-    """`insertadvisor assess` or `checkin`, once its options are known."""
+              no_color: bool = False, save_answers: Path | None = None,
+              loaded: tuple[Path, Ruleset] | None = None) -> None:
+    """`insertadvisor assess` or `checkin`, once its options are known (`loaded`: see
+    load_rules)."""
     check_output(output, answers_file, env)
     if save_answers is not None:
         from insertadvisor.resume import check_target
 
         check_target(save_answers, output)
-    ruleset = load_rules(env, rules)
+    ruleset = load_rules(env, rules, loaded)
     collected, asked = collect_answers(env, ruleset, stage, answers_file, given or {},
                                        no_input, no_color)
     if save_answers is not None:  # before the result: the answers are kept whatever follows

@@ -9,6 +9,7 @@ YAML. What the pipeline does with the tables is declared in pipeline.py.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from insertadvisor.conditions import Because, Facts, Node, Test, compile_because, compile_node
@@ -267,9 +268,10 @@ class Report:
 class Ruleset:
     """A validated, compiled rule set."""
 
-    __slots__ = ("default_region", "derived", "description", "disclaimer", "insert_labels",
-                 "interview", "invariants", "levels", "name", "questions", "rank", "regions",
-                 "report", "sha256", "stage_tables", "tables", "tests", "version", "words")
+    __slots__ = ("_invariants", "_later", "_tests", "default_region", "derived", "description",
+                 "disclaimer", "insert_labels", "interview", "levels", "name", "questions",
+                 "rank", "regions", "report", "sha256", "stage_tables", "tables", "version",
+                 "words")
 
     def __init__(self, name: str, version: str, sha256: str, description: str,
                  disclaimer: str, levels: tuple[Level, ...], insert_labels: dict[str, str],
@@ -289,8 +291,9 @@ class Ruleset:
         self.interview = interview  # stage -> the prompts' order, gates and conditions
         self.derived = derived  # stage -> its derived facts, in order
         self.tables = tables
-        self.invariants = invariants
-        self.tests = tests
+        self._later: bytes | None = None  # LATER, still marshalled (from_data)
+        self._invariants = invariants
+        self._tests = tests
         self.regions = regions
         self.default_region = default_region
         self.report = report
@@ -298,6 +301,30 @@ class Ruleset:
         self.rank = {level.id: i for i, level in enumerate(levels)}  # 0 is most urgent
         self.stage_tables = {stage: {tid: t.for_stage(stage) for tid, t in tables.items()}
                              for stage in questions}
+
+    # What only `rules check` and `rules test` read: a rule set from the cache keeps it
+    # marshalled until then, so `assess` neither decodes nor builds it (~1 ms of a start).
+    @property
+    def invariants(self) -> tuple[Invariant, ...]:
+        self._unpack_later()
+        return self._invariants
+
+    @invariants.setter
+    def invariants(self, value: tuple[Invariant, ...]) -> None:
+        self._unpack_later()
+        self._invariants = value
+
+    @property
+    def tests(self) -> dict[str, list[dict[str, Any]]]:
+        self._unpack_later()
+        return self._tests
+
+    def _unpack_later(self) -> None:
+        if self._later is not None:
+            later = marshal.loads(self._later)
+            self._later = None
+            self._invariants = tuple(Invariant(**i) for i in later["invariants"])
+            self._tests = later["tests"]
 
     def level(self, level_id: str) -> Level:
         return self.levels[self.rank[level_id]]
@@ -329,8 +356,26 @@ class Ruleset:
         data["report"] = _fields(self.report)
         return data
 
+    def cache_data(self) -> dict[str, Any]:
+        """to_data, with LATER marshalled into one value: the cache's form (from_data
+        reads both)."""
+        data = self.to_data()
+        data["later"] = marshal.dumps({name: data.pop(name) for name in LATER})
+        return data
+
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Ruleset:
+        later = data.get("later")
+        if later is None:
+            return cls._from_data(data)
+        if not isinstance(later, bytes):
+            raise TypeError("the cached invariants and tests are not marshal bytes")
+        ruleset = cls._from_data({**data, "invariants": (), "tests": {}})
+        ruleset._later = later
+        return ruleset
+
+    @classmethod
+    def _from_data(cls, data: dict[str, Any]) -> Ruleset:
         return cls(
             **{name: data[name] for name in _SCALARS},
             levels=tuple(Level(**d) for d in data["levels"]),
@@ -349,6 +394,7 @@ class Ruleset:
         )
 
 
+LATER = ("invariants", "tests")  # unpacked when first read (Ruleset.invariants)
 _SCALARS = ("name", "version", "sha256", "description", "disclaimer", "insert_labels",
             "tests", "default_region", "words")
 

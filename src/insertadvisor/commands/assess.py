@@ -18,7 +18,7 @@ from insertadvisor.commands.common import (
     RulesOption,
     with_question_options,
 )
-from insertadvisor.model import Question
+from insertadvisor.model import Question, Ruleset
 
 AnswersOption = Annotated[
     str | None,
@@ -80,9 +80,21 @@ def required_flags(questions: tuple[Question, ...]) -> str:
 
 
 def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
-             complete: bool = False) -> None:
+             complete: bool = False, loaded: tuple[Path, Ruleset] | None = None,
+             only: str | None = None) -> None:
     """`complete`: the shell is asking for completions; the answer options offer their
-    values."""
+    values. `loaded`: the folder and rule set the questions come from, for the command to
+    run with rather than load again (flows.load_rules). `only`: "assess" or "checkin",
+    the one command to register (the one being run: Typer builds every option of every
+    command registered); None: both."""
+    if only in (None, "assess"):
+        _register_assess(app, questions, complete, loaded)
+    if only in (None, "checkin"):
+        _register_checkin(app, questions, complete, loaded)
+
+
+def _register_assess(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
+                     complete: bool, loaded: tuple[Path, Ruleset] | None) -> None:
     @app.command(help=ASSESS_HELP.format(required=required_flags(questions["assess"])))
     @with_question_options(questions["assess"], complete)
     def assess(
@@ -105,8 +117,12 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         flows.run_stage(ctx.obj, "assess", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, explain_all=explain_all,
                         no_input=no_input, rules=rules, output=output, no_color=no_color,
-                        save_answers=save_answers)
+                        save_answers=save_answers, loaded=loaded)
 
+
+
+def _register_checkin(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
+                      complete: bool, loaded: tuple[Path, Ruleset] | None) -> None:
     @app.command(help=CHECKIN_HELP.format(required=required_flags(questions["checkin"])))
     @with_question_options(questions["checkin"], complete)
     def checkin(
@@ -128,4 +144,4 @@ def register(app: typer.Typer, questions: dict[str, tuple[Question, ...]],
         flows.run_stage(ctx.obj, "checkin", given=answers_given, answers_file=answers,
                         json_out=json_out, explain=explain, no_input=no_input,
                         rules=rules, output=output, no_color=no_color,
-                        save_answers=save_answers)
+                        save_answers=save_answers, loaded=loaded)
