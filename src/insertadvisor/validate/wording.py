@@ -269,8 +269,9 @@ def read_report(merged: Merged, allowed: frozenset[str], out: Reporter) -> Repor
                        ("headings", "topics"), ("headings", "topics")):
         return Report({}, {})
     headings: dict[str, str] = {}
-    if out.mapping(doc, raw.get("headings", {}), value_pos(raw, "headings"),
-                   "`report.headings`", HEADINGS, HEADINGS):
+    # a missing `headings` was reported just above, as missing from `report`
+    if "headings" in raw and out.mapping(doc, raw["headings"], value_pos(raw, "headings"),
+                                         "`report.headings`", HEADINGS, HEADINGS):
         for key in HEADINGS:  # words of the report itself: the same in every region
             headings[key] = out.text(doc, raw["headings"], key, "`report.headings`")
             check_text(doc, raw["headings"], key, headings[key], frozenset(), out)
