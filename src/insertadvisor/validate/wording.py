@@ -176,7 +176,12 @@ def read_regions(merged: Merged, sources: Sources,
             regions[rid] = Region(rid, out.text(doc, raw, "name", f"region `{rid}`"),
                                   tuple(c.upper() for c in countries), values, cited.text)
     default = merged.values.get("default_region")
-    if "default_region" in merged.values and default not in regions and not out.incomplete:
+    if "default_region" in merged.values and not isinstance(default, str):
+        doc = merged.origin["default_region"]
+        out.at_value(doc, doc.data, "default_region", "`default_region` must be a region id, "
+                     f"not {kind(default)}")
+        default = ""
+    elif "default_region" in merged.values and default not in regions and not out.incomplete:
         doc = merged.origin["default_region"]
         out.at_value(doc, doc.data, "default_region", f"`{default}` is not a region"
                      f"{did_you_mean(str(default), regions)}")
