@@ -111,6 +111,17 @@ def test_warm_assess_json_compiles_no_regex_of_ours_and_hashes_the_rules_once(
     assert warm["hashed"] == ["blake2b"]
 
 
+def test_batch_reads_and_hashes_the_rules_once(tmp_path: Path) -> None:
+    """batch's help names the rule set's required keys, so its options need the rule set
+    too; the run uses that one instead of reading the files again."""
+    record = tmp_path / "in.jsonl"
+    record.write_text(json.dumps({"arch": "flat", "overpronation": "yes",
+                                  "leg_length_diff_mm": 6, "pain_weeks": 3}) + "\n")
+    _run_probe(["batch", str(record)], tmp_path / "cache")  # fills the cache
+    warm = _run_probe(["batch", str(record)], tmp_path / "cache")
+    assert warm["hashed"] == ["blake2b"]
+
+
 def test_the_cache_is_rebuilt_when_a_rule_file_changes(tmp_path: Path) -> None:
     rules_copy = plant(V1, tmp_path / "rules", [])
     before = load_ruleset(rules_copy)

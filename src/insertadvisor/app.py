@@ -91,7 +91,7 @@ def build_app(env: Environment, command: str | None = None,
     if only in (None, "batch"):
         from insertadvisor.commands import batch
 
-        batch.register(app, ruleset.questions["assess"])
+        batch.register(app, ruleset.questions["assess"], loaded=(folder, ruleset))
     for name in ("rules", "schema"):
         if only in (None, name):
             importlib.import_module(f"insertadvisor.commands.{name}").register(app)

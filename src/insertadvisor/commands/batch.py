@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, Annotated, Any, TextIO
 
 import typer
@@ -12,7 +13,7 @@ import typer
 from insertadvisor.commands.common import PlainOption, RulesOption
 from insertadvisor.environment import MIN_COLUMNS, Environment
 from insertadvisor.flows import load_rules
-from insertadvisor.model import Question
+from insertadvisor.model import Question, Ruleset
 
 
 class Progress:
@@ -162,7 +163,10 @@ def required_keys(questions: Sequence[Question]) -> str:
     return f"{named} {'is' if len(keys) == 1 else 'are'} required"
 
 
-def register(app: typer.Typer, questions: Sequence[Question]) -> None:
+def register(app: typer.Typer, questions: Sequence[Question], *,
+             loaded: tuple[Path, Ruleset] | None = None) -> None:
+    """`batch`, its help naming the required keys of `questions`; `loaded`: the folder
+    and rule set they come from, used again by the run (the files read once)."""
     @app.command(help=HELP.replace("{required}", required_keys(questions)))
     def batch(
         ctx: typer.Context,
@@ -188,7 +192,7 @@ def register(app: typer.Typer, questions: Sequence[Question]) -> None:
         if chosen not in FORMATS:
             raise InputError(f"--format {fmt}: not a known format; use jsonl or csv (answers "
                              "in, JSON lines out), or fhir (FHIR Bundles out)")
-        ruleset = load_rules(env, rules)
+        ruleset = load_rules(env, rules, loaded)
         refuse_gaps(ruleset)
         if file == "-" and env.stdin_isatty:
             env.stderr.write(f"insertadvisor batch: reading {chosen.upper()} answers from the "
