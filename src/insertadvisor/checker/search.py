@@ -144,14 +144,22 @@ class Prover:
         """Settle an undecided check by cases over the values the intermediate facts may
         take here. Sound: the real value is always one of the cases."""
         facts = tuple(f for f in self.intermediate if f in check.reads)
-        verdicts = {check.status(v)[0] for v in self._variants(state, facts)}
+        # Fixing a fact is followed down the pipeline only when the check reads something
+        # computed after it: most splits are over triage alone, read by nothing later.
+        order = self.walk.order
+        reach = max((order.get(f, -1) for f in check.reads), default=-1)
+        walked = tuple(f for f in facts if order[f] < reach)
+        verdicts = {check.status(v)[0] for v in self._variants(state, facts, walked)}
         return verdicts.pop() if len(verdicts) == 1 else None
 
-    def _variants(self, state: State, facts: tuple[str, ...]) -> list[State]:
+    def _variants(self, state: State, facts: tuple[str, ...],
+                  walked: tuple[str, ...]) -> list[State]:
         """The node split into cases, one per combination of possible values of `facts`
-        (in the order the pipeline computes them) that the rules can produce together."""
-        if facts in state.variants:
-            return state.variants[facts]
+        (in the order the pipeline computes them) that the rules can produce together;
+        fixing a fact of `walked` is followed by the pipeline after it."""
+        key = (*facts, "|", *walked)
+        if key in state.variants:
+            return state.variants[key]
         out: list[State] = []
         todo = [state]
         while todo:
@@ -161,11 +169,14 @@ class Prover:
                 out.append(current)
                 continue
             for value in current.values[fact]:
+                if fact not in walked:
+                    todo.append(current.fixed(fact, value))
+                    continue
                 case = current.pin(fact, value)
                 self.walk.run(case, current)
                 if not case.impossible:
                     todo.append(case)
-        state.variants[facts] = out
+        state.variants[key] = out
         return out
 
     def _assigned(self, state: State, var: Var) -> bool:

@@ -22,7 +22,7 @@ class State:
     """What is known at a node of the search: the values every fact may still take."""
 
     __slots__ = ("absent", "blame", "children", "fired", "impossible", "lazy", "pinned",
-                 "present", "values", "variants", "why")
+                 "present", "values", "variants")
 
     def __init__(self, values: dict[str, tuple[Any, ...]], present: dict[str, frozenset[str]],
                  absent: dict[str, frozenset[str]], blame: dict[str, Var | None] | None = None,
@@ -34,7 +34,6 @@ class State:
         self.blame: dict[str, Var | None] = blame or {}  # undecided fact -> a var to choose
         self.fired: dict[str, list[Status]] = fired or {}  # table -> each rule's status
         self.pinned: dict[str, Any] = pinned or {}  # added facts fixed by a case split
-        self.why: dict[str, Var | None] = {}  # undecided rule id -> a var that decides it
         # undecided added fact -> the undecided rules that could change it; its blame is
         # worked out from them only if a condition asks (most nodes never do)
         self.lazy: dict[str, list[Rule]] = {}
@@ -60,6 +59,16 @@ class State:
         made = State(dict(self.values), dict(self.present), dict(self.absent),
                      dict(self.blame), dict(self.fired), {**self.pinned, fact: value})
         made.lazy = dict(self.lazy)
+        return made
+
+    def fixed(self, fact: str, value: Any) -> State:
+        """This node with an added fact fixed and nothing computed again: what the
+        pipeline adds after that fact keeps the parent's values (a sound superset), for a
+        check that reads nothing downstream of it."""
+        made = self.pin(fact, value)
+        made.values[fact] = (value,)
+        made.blame.pop(fact, None)
+        made.lazy.pop(fact, None)
         return made
 
 
@@ -233,6 +242,11 @@ class Walk:
                 for read in self.reads[id(rule)]:
                     index.setdefault(read, []).append(position)
             self.readers[table.id] = index
+        # fact -> its place in the walk: derived facts in order, then each step's products
+        # (answers come before all: -1)
+        self.order = {r.id: i for i, r in enumerate(self.derived)}
+        for number, step in enumerate(self.stage.steps):
+            self.order.update((p.fact, len(self.derived) + number) for p in step.products)
         # facts some later step reads: only their changes need following
         self.read_facts = frozenset(fact for reads in self.reads.values() for fact, _ in reads)
         self.narrower = False  # see run()
@@ -248,8 +262,6 @@ class Walk:
         decided stands and only its undecided rules are evaluated again."""
         self.narrower = narrower
         changed = None if parent is None else self._changed(state, parent)
-        if parent is not None:
-            state.why = dict(parent.why)
         for rule in self.derived:
             if changed is not None and not (self.reads[id(rule)] & changed) \
                     and rule.id not in state.pinned and self._fresh(state, parent, rule.id):
@@ -325,15 +337,12 @@ class Walk:
         if before is None or changed is None:
             regular = []
             for rule in table.regular:
-                value, why = self.ev.eval(rule.when, state)
-                regular.append((rule, value))
-                if value is None:
-                    state.why[rule.id] = why
+                regular.append((rule, self.ev.eval(rule.when, state)[0]))
             return self._noted(table, regular)
         if self.narrower:
             open_now = self._open.get(id(before))
             if open_now is not None and open_now[0] is before:
-                return self._narrowed(table, state, before, open_now[1])
+                return self._narrowed(table, state, before, open_now[1], changed)
         readers = self.readers[table.id]
         affected = {i for read in changed for i in readers.get(read, ())}
         if not affected:
@@ -342,9 +351,7 @@ class Walk:
         same = True
         for position in affected:
             rule, old = fresh[position]
-            value, why = self.ev.eval(rule.when, state)
-            if value is None:
-                state.why[rule.id] = why
+            value = self.ev.eval(rule.when, state)[0]
             if value is not old:
                 same = False
                 fresh[position] = (rule, value)
@@ -357,17 +364,20 @@ class Walk:
         return out
 
     def _narrowed(self, table: Table, state: State, before: list[Status],
-                  undecided: list[int]) -> list[Status]:
+                  undecided: list[int], changed: set[tuple[str, Any]]) -> list[Status]:
         """A table's statuses at a narrower node: only the rules undecided at its parent
         are evaluated (with n thresholds on one answer, about n log n evaluations over the
         whole search instead of n per node)."""
         fresh: list[Status] | None = None
         still: list[int] = []
+        reads = self.reads
         for position in undecided:
             rule = before[position][0]
-            value, why = self.ev.eval(rule.when, state)
+            if reads[id(rule)].isdisjoint(changed):  # what it reads is as at the parent
+                still.append(position)
+                continue
+            value = self.ev.eval(rule.when, state)[0]
             if value is None:
-                state.why[rule.id] = why
                 still.append(position)
             else:
                 if fresh is None:
