@@ -27,8 +27,8 @@ WITNESS_KINDS = frozenset({"witness", "applies"})
 
 
 class Check:
-    __slots__ = ("confirm", "done", "example", "file", "kind", "line", "message", "reads",
-                 "status", "subject")
+    __slots__ = ("confirm", "done", "eager", "example", "file", "kind", "line", "message",
+                 "reads", "status", "subject")
 
     def __init__(self, kind: str, subject: str, file: str, line: int, status: Status,
                  confirm: Confirm, message: str, reads: frozenset[str] = frozenset()) -> None:
@@ -42,6 +42,9 @@ class Check:
         self.reads = reads  # facts its conditions read (for case splits)
         self.example: dict[str, Any] | None = None
         self.done = False
+        # any example will do (a witness's is never shown): the search may go first where
+        # it already holds, and one engine run may confirm many (Checks.share)
+        self.eager = False
 
 
 def engine(ruleset: Ruleset, stage: str, answers: dict[str, Any]) -> Run:
@@ -64,6 +67,9 @@ class Checks:
         self.walk = walk
         self.twin = twin  # a node with one item of a set forced present or absent
         self.seen: dict[int, tuple[list[Any], int, int]] = {}  # see firsts()
+        self.witness_of: dict[int, Check] = {}  # id of a rule -> its check that it can fire
+        self._last: tuple[dict[str, Any], Run] | None = None  # the last engine run
+        self._places: dict[str, dict[int, int]] = {}  # see _place()
 
     def firsts(self, statuses: list[Any]) -> tuple[int, int]:
         """The places of the first rule that holds and of the first undecided one (the
@@ -77,7 +83,30 @@ class Checks:
         return found[1], found[2]
 
     def run(self, answers: dict[str, Any]) -> Run:
-        return engine(self.ruleset, self.stage, answers)
+        """The engine on an example (the last run is kept: a hit is confirmed and then
+        shared from one run)."""
+        if self._last is not None and self._last[0] is answers:
+            return self._last[1]
+        done = engine(self.ruleset, self.stage, answers)
+        self._last = (answers, done)
+        return done
+
+    def _place(self, table: Table, rule: Rule) -> int:
+        """A regular rule's place in its table (the places are listed once per table)."""
+        places = self._places.get(table.id)
+        if places is None:
+            places = self._places[table.id] = {id(r): i for i, r in enumerate(table.regular)}
+        return places[id(rule)]
+
+    def share(self, answers: dict[str, Any]) -> None:
+        """Every rule and derived fact the engine fired on these answers can fire: their
+        witnesses are done, with these answers (n thresholds take about log n runs of the
+        engine instead of n)."""
+        for rules in self.run(answers).fired.values():
+            for rule in rules:
+                found = self.witness_of.get(id(rule))
+                if found is not None and not found.done:
+                    found.example, found.done = answers, True
 
     def all(self) -> list[Check]:
         out = [self.derived(rule) for rule in self.walk.derived]
@@ -111,8 +140,14 @@ class Checks:
         def confirm(answers: dict[str, Any]) -> str | None:
             return None if self.run(answers).facts.get(rule.id) else "it was false"
 
-        return Check("witness", rule.id, rule.file, rule.line, status, confirm,
-                     f"derived fact `{rule.id}` can never be true: {describe(rule.when)}")
+        return self._witness(rule, Check(
+            "witness", rule.id, rule.file, rule.line, status, confirm,
+            f"derived fact `{rule.id}` can never be true: {describe(rule.when)}"))
+
+    def _witness(self, rule: Rule, check: Check) -> Check:
+        check.eager = True
+        self.witness_of[id(rule)] = check
+        return check
 
     def fires(self, table: Table, rule: Rule) -> Check:
         first = table.hit_policy == "first"
@@ -120,13 +155,11 @@ class Checks:
         # once, and what comes before it is read from a summary kept per list of
         # statuses (shared by every node where it is unchanged), so a status costs the
         # same whatever the table's size (`rules check` with thousands of thresholds).
-        where: list[int] = []
+        # the otherwise rule comes last, after the regular ones
+        index = len(table.regular) if rule is table.otherwise else self._place(table, rule)
 
         def status(state: State) -> tuple[str | None, Var | None]:
             statuses = state.fired[table.id]
-            if not where:
-                where.append(next(i for i, (r, _) in enumerate(statuses) if r is rule))
-            index = where[0]
             value = statuses[index][1]
             true_at, none_at = self.firsts(statuses) if first else (index, index)
             if value is False or true_at < index:
@@ -145,9 +178,9 @@ class Checks:
             "earlier rules always apply first, or its condition can never hold"
         if rule is table.otherwise:
             why = "another rule of the table always applies"
-        return Check("witness", rule.id, rule.file, rule.line, status, confirm,
-                     f"rule `{rule.id}` of table `{table.id}` never fires in {self.stage}: "
-                     f"{why}")
+        return self._witness(rule, Check(
+            "witness", rule.id, rule.file, rule.line, status, confirm,
+            f"rule `{rule.id}` of table `{table.id}` never fires in {self.stage}: {why}"))
 
     # -- tables: no gap, no overlap --------------------------------------------------
 

@@ -51,6 +51,11 @@ def conditions(ruleset: Ruleset, stage: str) -> list[Node]:
     return out
 
 
+def facts_read(ruleset: Ruleset, stage: str) -> frozenset[str]:
+    """Every fact some condition of the stage reads."""
+    return frozenset(leaves_by_fact(conditions(ruleset, stage)))
+
+
 def number_points(question: Question, constants: set[float]) -> list[Any]:
     """One representative of each part of a number's domain, split at `constants`."""
     whole = question.type == "integer"
@@ -75,9 +80,12 @@ def number_points(question: Question, constants: set[float]) -> list[Any]:
             elif not whole:
                 points.append((a + b) / 2)
     out: list[Any] = [None] if question.unknown else []
+    seen: set[Any] = set()  # (a list's `in` would make thousands of thresholds quadratic)
     for p in points:
         value = int(p) if float(p).is_integer() else p
-        if value not in out and (low is None or value >= low) and (high is None or value <= high):
+        if value not in seen and (low is None or value >= low) and \
+                (high is None or value <= high):
+            seen.add(value)
             out.append(value)
     return out
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from insertadvisor.checker.budget import Watch
 from insertadvisor.checker.checks import WITNESS_KINDS, Check, Checks, group_of
-from insertadvisor.checker.partition import Var, build_vars
+from insertadvisor.checker.partition import Var, build_vars, facts_read
 from insertadvisor.checker.report import Finding, StageReport
 from insertadvisor.checker.threevalued import Evaluator, State, Walk
 from insertadvisor.conditions import show_value
@@ -31,7 +31,7 @@ class Prover:
         self.stage = stage
         self.vars = build_vars(ruleset, stage)
         self.ev = Evaluator(self.vars)
-        self.walk = Walk(ruleset, stage, self.ev, self.vars)
+        self.walk = Walk(ruleset, stage, self.ev, self.vars, facts_read(ruleset, stage))
         self.questions = ruleset.questions[stage]
         self.nodes = 0
         self.checks = Checks(ruleset, stage, self.ev, self.walk, self.twin)
@@ -115,15 +115,31 @@ class Prover:
             branch = next((v for v in self.vars if not self._assigned(state, v)), None)
             if branch is None:  # every answer chosen: the engine's verdict stands
                 return
-        for key, part in self._parts(state, branch):
-            child = state.children.get(key)
-            if child is None:  # a node another check's search has not walked yet
-                child = state.children[key] = self.narrow(state, branch, part)
-                self.nodes += 1
-                if self.watch is not None:
-                    self.watch.tick()
-                self.walk.run(child, state, narrower=True)
-            self._below(child, open_checks)
+        parts = self._parts(state, branch)
+        if all(c.eager for c in open_checks):
+            # Any example will do: go first where a check already holds. With n
+            # thresholds, the first hit is then a large part of the domain, whose one
+            # engine run confirms many rules at once (Checks.share).
+            children = [self._child(state, branch, key, part) for key, part in parts]
+            children.sort(key=lambda child: not any(c.status(child)[0] == "hit"
+                                                    for c in open_checks))
+            for child in children:
+                self._below(child, open_checks)
+            return
+        for key, part in parts:
+            self._below(self._child(state, branch, key, part), open_checks)
+
+    def _child(self, state: State, var: Var, key: tuple[str, Any], part: Any) -> State:
+        """A node's child with `var` narrowed to `part`, walked (once: the searches of
+        every check share the tree)."""
+        child = state.children.get(key)
+        if child is None:
+            child = state.children[key] = self.narrow(state, var, part)
+            self.nodes += 1
+            if self.watch is not None:
+                self.watch.tick()
+            self.walk.run(child, state, narrower=True)
+        return child
 
     def _parts(self, state: State, var: Var) -> list[tuple[tuple[str, Any], Any]]:
         """How a node is split on `var`: a set class by its choices; a number or choice
@@ -192,6 +208,8 @@ class Prover:
             return False
         check.example = answers
         check.done = True
+        if check.eager:
+            self.checks.share(answers)
         return True
 
     def _complete(self, state: State) -> bool:

@@ -15,14 +15,14 @@ from insertadvisor.checker.partition import Var
 from insertadvisor.conditions import SET_OPS, Node, compile_node
 from insertadvisor.engine import Status, Tri, with_otherwise
 from insertadvisor.model import Question, Rule, Ruleset, Table
-from insertadvisor.pipeline import GAP, STAGES, Fired
+from insertadvisor.pipeline import GAP, STAGES, Change, Fired, MostUrgent, Tally
 
 
 class State:
     """What is known at a node of the search: the values every fact may still take."""
 
     __slots__ = ("absent", "blame", "children", "fired", "impossible", "lazy", "pinned",
-                 "present", "values", "variants")
+                 "present", "tallies", "values", "variants")
 
     def __init__(self, values: dict[str, tuple[Any, ...]], present: dict[str, frozenset[str]],
                  absent: dict[str, frozenset[str]], blame: dict[str, Var | None] | None = None,
@@ -34,9 +34,11 @@ class State:
         self.blame: dict[str, Var | None] = blame or {}  # undecided fact -> a var to choose
         self.fired: dict[str, list[Status]] = fired or {}  # table -> each rule's status
         self.pinned: dict[str, Any] = pinned or {}  # added facts fixed by a case split
-        # undecided added fact -> the undecided rules that could change it; its blame is
-        # worked out from them only if a condition asks (most nodes never do)
-        self.lazy: dict[str, list[Rule]] = {}
+        # undecided added fact -> the undecided rules that could change it (or how to list
+        # them); its blame is worked out from them only if a condition asks (most nodes
+        # never do)
+        self.lazy: dict[str, Rules] = {}
+        self.tallies: dict[str, Tally] = {}  # a MostUrgent fact -> its tally (pipeline.py)
         self.children: dict[tuple[str, int], State] = {}  # (var, value index) -> walked child
         self.impossible = False  # a pinned value the rules cannot produce here
         self.variants: dict[tuple[str, ...], list[State]] = {}  # case splits, by facts
@@ -59,6 +61,7 @@ class State:
         made = State(dict(self.values), dict(self.present), dict(self.absent),
                      dict(self.blame), dict(self.fired), {**self.pinned, fact: value})
         made.lazy = dict(self.lazy)
+        made.tallies = dict(self.tallies)
         return made
 
     def fixed(self, fact: str, value: Any) -> State:
@@ -73,6 +76,7 @@ class State:
 
 
 Judge = Callable[["State"], tuple[Tri, Var | None]]
+Rules = Sequence[Rule] | Callable[[], Sequence[Rule]]
 
 
 class Evaluator:
@@ -91,11 +95,12 @@ class Evaluator:
         """A variable that would decide an undecided added fact."""
         if fact in state.blame:
             return state.blame[fact]
-        why = self.first_open(state, state.lazy.get(fact, ()))
+        rules = state.lazy.get(fact, ())
+        why = self.first_open(state, rules() if callable(rules) else rules)
         state.blame[fact] = why
         return why
 
-    def first_open(self, state: State, rules: list[Rule] | tuple[()]) -> Var | None:
+    def first_open(self, state: State, rules: Sequence[Rule]) -> Var | None:
         """A variable that would decide one of these rules (chosen afresh: what was best at
         an ancestor may not be best here)."""
         for rule in rules:
@@ -223,8 +228,11 @@ class Walk:
     thousands of nodes over a hundred rules fast."""
 
     def __init__(self, ruleset: Ruleset, stage: str, evaluator: Evaluator,
-                 variables: list[Var]) -> None:
+                 variables: list[Var], needed: frozenset[str] | None = None) -> None:
         self.ruleset = ruleset
+        # the sets of fired rules anything reads (None: all); the others are not worked
+        # out at all (a long collect table would cost its length at every node)
+        self.needed = needed
         self.stage = STAGES[stage]
         self.ev = evaluator
         self.derived = ruleset.derived[stage]
@@ -252,6 +260,8 @@ class Walk:
         self.narrower = False  # see run()
         # a list of a table's statuses -> the places of its undecided rules
         self._open: dict[int, tuple[list[Status], list[int]]] = {}
+        # table -> how its statuses differ from the parent's (None: computed afresh)
+        self._changes: dict[str, list[Change] | None] = {}
 
     def run(self, state: State, parent: State | None = None, steps: int | None = None, *,
             narrower: bool = False) -> None:
@@ -261,6 +271,7 @@ class Walk:
         `narrower`: the node's answers are a part of its parent's, so what the parent
         decided stands and only its undecided rules are evaluated again."""
         self.narrower = narrower
+        self._changes = {}
         changed = None if parent is None else self._changed(state, parent)
         for rule in self.derived:
             if changed is not None and not (self.reads[id(rule)] & changed) \
@@ -286,9 +297,29 @@ class Walk:
                         and self._fresh(state, parent, product.fact):
                     self._keep(state, parent, product.fact)
                     continue
-                values, undecided = product.possible(state.fired, self.ruleset)
+                if isinstance(product, MostUrgent):
+                    values, undecided = self._most_urgent(state, parent, product)
+                else:
+                    values, undecided = product.possible(state.fired, self.ruleset)
                 self._set(state, product.fact, values, None, undecided)
                 self._note(state, parent, changed, product.fact)
+
+    def _most_urgent(self, state: State, parent: State | None,
+                     product: MostUrgent) -> tuple[tuple[Any, ...], Rules]:
+        """Triage's possible levels, from the parent's tally and the rules whose status
+        changed (the whole tables only where there is no parent to start from); the rules
+        that could change it are listed only if a condition asks for its blame."""
+        changes = [self._changes.get(t) for t in product.tables]
+        before = parent.tallies.get(product.fact) if parent is not None else None
+        if before is None or any(c is None for c in changes):
+            tally = product.tally(state.fired, self.ruleset)
+        else:
+            tally = product.retally(before, [c for cs in changes if cs for c in cs],
+                                    self.ruleset)
+        state.tallies[product.fact] = tally
+        values = product.from_tally(tally, self.ruleset)
+        fired, ruleset = state.fired, self.ruleset
+        return values, lambda: product.rivals(fired, ruleset, values)
 
     def _changed(self, state: State, parent: State) -> set[tuple[str, Any]]:
         """What differs between a node and its parent: answers, items, pinned facts."""
@@ -313,6 +344,8 @@ class Walk:
     def _keep(self, state: State, parent: State | None, fact: str) -> None:
         assert parent is not None
         state.values[fact] = parent.values[fact]
+        if fact in parent.tallies:
+            state.tallies[fact] = parent.tallies[fact]
         self._keep_blame(state, parent, fact)
 
     @staticmethod
@@ -332,61 +365,60 @@ class Walk:
                   changed: set[tuple[str, Any]] | None) -> list[Status]:
         """Each rule of the table with whether its condition holds (for `otherwise`:
         whether no other rule holds); the parent's list itself when nothing it reads
-        changed."""
+        changed. What changed from the parent's list is noted for the step's products.
+
+        Only the rules that read something that changed are evaluated again; at a
+        narrower node, only those of them the parent left undecided (what it decided
+        stands): with n thresholds on one answer, about n log n evaluations over the
+        whole search instead of n per node."""
         before = parent.fired.get(table.id) if parent is not None else None
         if before is None or changed is None:
-            regular = []
-            for rule in table.regular:
-                regular.append((rule, self.ev.eval(rule.when, state)[0]))
-            return self._noted(table, regular)
-        if self.narrower:
-            open_now = self._open.get(id(before))
-            if open_now is not None and open_now[0] is before:
-                return self._narrowed(table, state, before, open_now[1], changed)
-        readers = self.readers[table.id]
-        affected = {i for read in changed for i in readers.get(read, ())}
-        if not affected:
-            return before
-        fresh = before[:len(table.regular)]
-        same = True
-        for position in affected:
-            rule, old = fresh[position]
-            value = self.ev.eval(rule.when, state)[0]
-            if value is not old:
-                same = False
-                fresh[position] = (rule, value)
-        return before if same else self._noted(table, fresh)
-
-    def _noted(self, table: Table, regular: list[Status]) -> list[Status]:
-        """The statuses with `otherwise` added, their undecided rules noted."""
-        out = with_otherwise(table, regular)
-        self._open[id(out)] = (out, [i for i, (_, v) in enumerate(regular) if v is None])
-        return out
-
-    def _narrowed(self, table: Table, state: State, before: list[Status],
-                  undecided: list[int], changed: set[tuple[str, Any]]) -> list[Status]:
-        """A table's statuses at a narrower node: only the rules undecided at its parent
-        are evaluated (with n thresholds on one answer, about n log n evaluations over the
-        whole search instead of n per node)."""
+            self._changes[table.id] = None
+            return self._noted(table, [(rule, self.ev.eval(rule.when, state)[0])
+                                       for rule in table.regular])
+        known = self._open.get(id(before))
+        undecided = known[1] if known is not None and known[0] is before else None
+        if self.narrower and undecided is not None:
+            positions = undecided
+        else:
+            readers = self.readers[table.id]
+            positions = sorted({i for read in changed for i in readers.get(read, ())})
         fresh: list[Status] | None = None
-        still: list[int] = []
+        changes: list[Change] = []
         reads = self.reads
-        for position in undecided:
-            rule = before[position][0]
+        for position in positions:
+            rule, old = before[position]
             if reads[id(rule)].isdisjoint(changed):  # what it reads is as at the parent
-                still.append(position)
                 continue
             value = self.ev.eval(rule.when, state)[0]
-            if value is None:
-                still.append(position)
-            else:
+            if value is not old:
                 if fresh is None:
                     fresh = before[:len(table.regular)]
                 fresh[position] = (rule, value)
+                changes.append((rule, old, value))
         if fresh is None:
+            self._changes[table.id] = []
             return before
-        out = with_otherwise(table, fresh)
-        self._open[id(out)] = (out, still)
+        if undecided is None:
+            return self._noted(table, fresh, changes, before)
+        still = [i for i in undecided if fresh[i][1] is None]
+        newly = [p for p in positions if fresh[p][1] is None and before[p][1] is not None]
+        return self._noted(table, fresh, changes, before,
+                           sorted({*still, *newly}) if newly else still)
+
+    def _noted(self, table: Table, regular: list[Status], changes: list[Change] | None = None,
+               before: list[Status] | None = None,
+               undecided: list[int] | None = None) -> list[Status]:
+        """The statuses with `otherwise` added, their undecided rules and what changed
+        from `before` (the parent's) noted."""
+        out = with_otherwise(table, regular)
+        if undecided is None:
+            undecided = [i for i, (_, v) in enumerate(regular) if v is None]
+        self._open[id(out)] = (out, undecided)
+        if changes is not None and before is not None and table.otherwise is not None \
+                and out[-1][1] is not before[-1][1]:
+            changes.append((table.otherwise, before[-1][1], out[-1][1]))
+        self._changes[table.id] = changes
         return out
 
     def blame(self, state: State, rules: list[Rule]) -> Var | None:
@@ -394,7 +426,7 @@ class Walk:
         return self.ev.first_open(state, rules)
 
     def _set(self, state: State, fact: str, possible: tuple[Any, ...], why: Var | None,
-             undecided: list[Rule] | None = None) -> None:
+             undecided: Rules | None = None) -> None:
         if fact in state.pinned:
             if state.pinned[fact] not in possible:
                 state.impossible = True
@@ -411,6 +443,8 @@ class Walk:
                product: Fired) -> None:
         """A set of fired rules: known present, known absent, the rest undecided."""
         fact = product.fact
+        if self.needed is not None and fact not in self.needed:
+            return
         if changed is not None and parent is not None and self._fresh(state, parent, fact) and \
                 all(state.fired[t] is parent.fired[t] for t in product.tables):
             state.present[fact], state.absent[fact] = parent.present[fact], parent.absent[fact]

@@ -1,0 +1,216 @@
+"""`rules check` computes each node from its parent's, not afresh: what changed is followed,
+the rest is kept. These tests hold the shortcuts to what a full computation gives, at every
+node of real searches, and show each shortcut saves what it is there to save."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from insertadvisor.checker import check, search
+from insertadvisor.checker.search import Prover
+from insertadvisor.checker.threevalued import State, Walk
+from insertadvisor.engine import Tri, with_otherwise
+from insertadvisor.loading import load_ruleset
+from insertadvisor.model import Ruleset
+from insertadvisor.pipeline import STAGES, Fired, MostUrgent
+
+from .conftest import V1
+from .test_reliability2_more import thresholds
+
+MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
+
+
+def _verify(walk: Walk, state: State) -> None:
+    """The node as a walk from nothing would compute it: every table's statuses, every
+    MostUrgent level set and every fired set that is worked out."""
+    ruleset = walk.ruleset
+    for step, table in zip(walk.stage.steps, walk.tables, strict=True):
+        if table.id not in state.fired:
+            return  # a walk of fewer steps (rules diff)
+        fresh = [(r, walk.ev.eval(r.when, state)[0]) for r in table.regular]
+        assert state.fired[table.id] == with_otherwise(table, fresh), table.id
+        for product in step.products:
+            if isinstance(product, MostUrgent) and product.fact not in state.pinned:
+                values, rivals = product.possible(state.fired, ruleset)
+                assert state.values[product.fact] == values
+                assert state.tallies[product.fact] == product.tally(state.fired, ruleset)
+                lazy = state.lazy.get(product.fact)
+                if len(values) > 1 and callable(lazy):
+                    assert list(lazy()) == rivals
+            if isinstance(product, Fired) and product.fact in state.present:
+                present, absent, _ = product.possible_items(state.fired, ruleset)
+                assert (state.present[product.fact], state.absent[product.fact]) == \
+                    (present, absent)
+
+
+@pytest.mark.parametrize("where", [MINIMAL, V1, "thresholds"],
+                         ids=["minimal", "v1", "thresholds"])
+def test_every_node_is_what_a_walk_from_nothing_computes(
+        where: Path | str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if where == "thresholds":
+        where = thresholds(MINIMAL, tmp_path / "big", 60)
+    assert isinstance(where, Path)
+    ruleset = load_ruleset(where, use_cache=False)
+    walked = []
+    original = Walk.run
+
+    def run(self: Walk, state: State, parent: State | None = None, steps: int | None = None,
+            *, narrower: bool = False) -> None:
+        original(self, state, parent, steps, narrower=narrower)
+        _verify(self, state)
+        walked.append(parent is not None)
+
+    monkeypatch.setattr(Walk, "run", run)
+    assert check(ruleset).ok
+    assert sum(walked) > 20 and sum(walked) > len(walked) / 2  # most from a parent
+
+
+def test_the_default_rules_keep_every_node_as_a_full_walk_would(ruleset: Ruleset,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """The same on the default rules, for the checks of one kind at a time (the whole
+    proof verified node by node would take minutes)."""
+    prover = Prover(ruleset, "assess")
+    original = prover.walk.run
+    count = [0]
+
+    def run(state: State, parent: State | None = None, steps: int | None = None, *,
+            narrower: bool = False) -> None:
+        original(state, parent, steps, narrower=narrower)
+        _verify(prover.walk, state)
+        count[0] += 1
+
+    monkeypatch.setattr(prover.walk, "run", run)
+    findings = prover.prove(frozenset({"monotone", "gap", "overlap"}))[1]
+    assert findings == [] and count[0] > 10
+
+
+LEVELS = st.sampled_from([True, False, None])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_tally_kept_up_to_date_is_the_tally_counted_afresh(data: st.DataObject) -> None:
+    ruleset = load_ruleset(V1)
+    product = STAGES["assess"].products["triage"]
+    assert isinstance(product, MostUrgent)
+    tables = product.keys
+    statuses: dict[str, list[tuple[Any, Tri]]] = {
+        t: [(r, data.draw(LEVELS)) for r in ruleset.tables[t].rules] for t in tables}
+    tally = product.tally(statuses, ruleset)
+    for _ in range(data.draw(st.integers(0, 6))):
+        table = data.draw(st.sampled_from(sorted(tables)))
+        place = data.draw(st.integers(0, len(statuses[table]) - 1))
+        rule, before = statuses[table][place]
+        now = data.draw(LEVELS)
+        statuses[table][place] = (rule, now)
+        tally = product.retally(tally, [(rule, before, now)], ruleset)
+        assert tally == product.tally(statuses, ruleset)
+        assert product.from_tally(tally, ruleset) == product.possible(statuses, ruleset)[0]
+
+
+def test_a_split_over_a_fact_nothing_later_reads_walks_no_pipeline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    prover = Prover(load_ruleset(V1), "assess")
+    root = prover.initial()
+    prover.walk.run(root)
+    levels = root.values["triage"]
+    assert len(levels) > 1
+    walks = []
+    original = prover.walk.run
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        walks.append(args)
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(prover.walk, "run", run)
+    cases = prover._variants(root, ("triage",), ())
+    assert walks == []
+    assert sorted(c.values["triage"] for c in cases) == sorted((v,) for v in levels)
+    # followed down the pipeline when a check reads what comes after it
+    prover._variants(root, ("triage",), ("triage",))
+    assert len(walks) == len(levels)
+
+
+def test_a_split_follows_a_fact_down_the_pipeline_when_the_check_reads_later_facts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    prover = Prover(load_ruleset(V1), "assess")
+    asked = []
+    original = prover._variants
+
+    def variants(state: State, facts: tuple[str, ...], walked: tuple[str, ...]) -> list[State]:
+        asked.append((facts, walked))
+        return original(state, facts, walked)
+
+    monkeypatch.setattr(prover, "_variants", variants)
+    prover.prove(frozenset({"invariant"}))
+    # both kinds occur on the v1 rules: splits over triage alone, and over a derived fact
+    # and the triage it changes
+    assert any(walked for _, walked in asked) and any(not walked for _, walked in asked)
+    assert all(set(walked) <= set(facts) for facts, walked in asked)
+
+
+def test_one_engine_run_confirms_every_rule_it_fires(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from insertadvisor.checker import checks
+
+    runs = []
+    original = checks.engine
+
+    def engine(*args: Any) -> Any:
+        runs.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(checks, "engine", engine)
+    n = 400
+    report = check(load_ruleset(thresholds(MINIMAL, tmp_path / "big", n), use_cache=False))
+    assert report.ok
+    assert len(runs) < n / 10  # a run per rule would be over 400
+    # and without sharing, every rule is confirmed by a run of its own
+    runs.clear()
+    monkeypatch.setattr(checks.Checks, "share", lambda self, answers: None)
+    assert check(load_ruleset(thresholds(MINIMAL, tmp_path / "again", n),
+                              use_cache=False)).ok
+    assert len(runs) > n
+
+
+def test_a_set_of_fired_rules_nothing_reads_is_not_worked_out(tmp_path: Path) -> None:
+    ruleset = load_ruleset(MINIMAL)
+    prover = Prover(ruleset, "assess")
+    root = prover.initial()
+    prover.walk.run(root)
+    read = prover.walk.needed
+    assert read is not None
+    for fact, product in prover.walk.stage.products.items():
+        if isinstance(product, Fired):
+            assert (fact in root.present) == (fact in read), fact
+    assert any(isinstance(p, Fired) and f not in read
+               for f, p in prover.walk.stage.products.items())
+
+
+def test_halving_and_sharing_keep_what_the_search_finds_on_many_thresholds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted never-firing rule among many thresholds is still found, with or
+    without halving."""
+    where = thresholds(MINIMAL, tmp_path / "big", 120)
+    text = (where / "tables.yaml").read_text(encoding="utf-8")
+    (where / "tables.yaml").write_text(text.replace("{pain_weeks: {gte: 60}}",
+                                                    "{pain_weeks: {gte: 60, lt: 60}}"),
+                                       encoding="utf-8")
+    ruleset = load_ruleset(where, use_cache=False)
+    found = {(f.kind, f.subject) for f in check(ruleset).findings}
+    assert ("shadowed", "routine-weeks-60") in found or \
+        ("never_true", "routine-weeks-60") in found or \
+        any(s == "routine-weeks-60" for _, s in found), found
+    monkeypatch.setattr(search, "SPLIT", 10**9)
+    assert {(f.kind, f.subject) for f in check(ruleset).findings} == found
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q"]))
