@@ -44,9 +44,13 @@ def _verify(walk: Walk, state: State) -> None:
                 if len(values) > 1 and callable(lazy):
                     assert list(lazy()) == rivals
             if isinstance(product, Fired) and product.fact in state.present:
-                present, absent, _ = product.possible_items(state.fired, ruleset)
+                present, absent, undecided = product.possible_items(state.fired, ruleset)
                 assert (state.present[product.fact], state.absent[product.fact]) == \
                     (present, absent)
+                lazy = state.lazy.get(product.fact)
+                if undecided:
+                    assert lazy is not None
+                    assert list(lazy() if callable(lazy) else lazy) == undecided
 
 
 @pytest.mark.parametrize("where", [MINIMAL, V1, "thresholds"],

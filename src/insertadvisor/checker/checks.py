@@ -42,8 +42,8 @@ class Check:
         self.reads = reads  # facts its conditions read (for case splits)
         self.example: dict[str, Any] | None = None
         self.done = False
-        # any example will do (a witness's is never shown): the search may go first where
-        # it already holds, and one engine run may confirm many (Checks.share)
+        # any example will do (a witness's is never shown): the search goes first where it
+        # already holds (with n thresholds, a large part whose one run confirms many)
         self.eager = False
 
 
@@ -68,6 +68,7 @@ class Checks:
         self.twin = twin  # a node with one item of a set forced present or absent
         self.seen: dict[int, tuple[list[Any], int, int]] = {}  # see firsts()
         self.witness_of: dict[int, Check] = {}  # id of a rule -> its check that it can fire
+        self.applies_to_share: list[tuple[Node, Check]] = []  # see applies()
         self._last: tuple[dict[str, Any], Run] | None = None  # the last engine run
         self._places: dict[str, dict[int, int]] = {}  # see _place()
 
@@ -102,11 +103,18 @@ class Checks:
         """Every rule and derived fact the engine fired on these answers can fire: their
         witnesses are done, with these answers (n thresholds take about log n runs of the
         engine instead of n)."""
-        for rules in self.run(answers).fired.values():
+        done = self.run(answers)
+        for rules in done.fired.values():
             for rule in rules:
                 found = self.witness_of.get(id(rule))
                 if found is not None and not found.done:
                     found.example, found.done = answers, True
+        if done.stopped:
+            return
+        # and every invariant whose `when` holds here applies
+        for when, check in self.applies_to_share:
+            if not check.done and evaluate(when, done.facts):
+                check.example, check.done = answers, True
 
     def all(self) -> list[Check]:
         out = [self.derived(rule) for rule in self.walk.derived]
@@ -240,10 +248,12 @@ class Checks:
                 return None
             return None if evaluate(when, done.facts) else "its when was false"
 
-        return Check("applies", inv.id, inv.file, inv.line, status, confirm,
-                     f"invariant `{group_of(inv.id)}` never applies in {self.stage}: no "
-                     f"answers make its `when` true ({describe(when)}), so it proves "
-                     "nothing; correct its `when`")
+        check = Check("applies", inv.id, inv.file, inv.line, status, confirm,
+                      f"invariant `{group_of(inv.id)}` never applies in {self.stage}: no "
+                      f"answers make its `when` true ({describe(when)}), so it proves "
+                      "nothing; correct its `when`")
+        self.applies_to_share.append((when, check))
+        return check
 
     def invariant(self, inv: Invariant, part: Node) -> Check:
         """The invariant, for the answers where `part` of its `when` holds."""

@@ -208,7 +208,7 @@ class Prover:
             return False
         check.example = answers
         check.done = True
-        if check.eager:
+        if check.kind in WITNESS_KINDS:  # the engine's run shows others can fire or apply
             self.checks.share(answers)
         return True
 

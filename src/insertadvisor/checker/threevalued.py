@@ -15,7 +15,7 @@ from insertadvisor.checker.partition import Var
 from insertadvisor.conditions import SET_OPS, Node, compile_node
 from insertadvisor.engine import Status, Tri, with_otherwise
 from insertadvisor.model import Question, Rule, Ruleset, Table
-from insertadvisor.pipeline import GAP, STAGES, Change, Fired, MostUrgent, Tally
+from insertadvisor.pipeline import GAP, STAGES, Change, Fired, MostUrgent, Tally, moved
 
 
 class State:
@@ -260,6 +260,12 @@ class Walk:
         self.narrower = False  # see run()
         # a list of a table's statuses -> the places of its undecided rules
         self._open: dict[int, tuple[list[Status], list[int]]] = {}
+        # a fired set of collect tables only -> how many rules it may hold: kept up to date
+        # from what changed (pipeline.moved) instead of read from every rule
+        self._collected = {
+            p.fact: sum(len(ruleset.stage_tables[stage][t].rules) for t in p.tables)
+            for p in self.stage.products.values() if isinstance(p, Fired) and all(
+                ruleset.stage_tables[stage][t].hit_policy == "collect" for t in p.tables)}
         # table -> how its statuses differ from the parent's (None: computed afresh)
         self._changes: dict[str, list[Change] | None] = {}
 
@@ -450,10 +456,20 @@ class Walk:
             state.present[fact], state.absent[fact] = parent.present[fact], parent.absent[fact]
             self._keep_blame(state, parent, fact)
             return
-        present, absent, undecided = product.possible_items(state.fired, self.ruleset)
+        changes = [self._changes.get(t) for t in product.tables]
+        if parent is not None and fact in parent.present and fact in self._collected and \
+                all(c is not None for c in changes):
+            present, absent = moved(parent.present[fact], parent.absent[fact],
+                                    [c for cs in changes if cs for c in cs])
+            fired, ruleset = state.fired, self.ruleset
+            undecided: Rules = lambda: product.possible_items(fired, ruleset)[2]  # noqa: E731
+            some = len(present) + len(absent) < self._collected[fact]
+        else:
+            present, absent, undecided = product.possible_items(state.fired, self.ruleset)
+            some = bool(undecided)
         state.present[fact], state.absent[fact] = present, absent
         state.blame.pop(fact, None)
-        if undecided:
+        if some:
             state.lazy[fact] = undecided
         if changed is not None and parent is not None and fact in self.read_facts:
             changed.update((fact, i) for i in (present ^ parent.present[fact]) |
