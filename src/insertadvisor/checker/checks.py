@@ -28,10 +28,11 @@ WITNESS_KINDS = frozenset({"witness", "applies"})
 
 class Check:
     __slots__ = ("confirm", "done", "eager", "example", "file", "kind", "line", "message",
-                 "reads", "status", "subject")
+                 "reads", "repeated", "status", "subject")
 
     def __init__(self, kind: str, subject: str, file: str, line: int, status: Status,
-                 confirm: Confirm, message: str, reads: frozenset[str] = frozenset()) -> None:
+                 confirm: Confirm, message: str, reads: frozenset[str] = frozenset(),
+                 repeated: frozenset[str] = frozenset()) -> None:
         self.kind = kind  # gap | overlap | invariant | witness | applies | monotone
         self.subject = subject
         self.file = file
@@ -40,6 +41,7 @@ class Check:
         self.confirm = confirm
         self.message = message
         self.reads = reads  # facts its conditions read (for case splits)
+        self.repeated = repeated  # those read by more than one of its leaves
         self.example: dict[str, Any] | None = None
         self.done = False
         # any example will do (a witness's is never shown): the search goes first where it
@@ -257,6 +259,8 @@ class Checks:
 
     def invariant(self, inv: Invariant, part: Node) -> Check:
         """The invariant, for the answers where `part` of its `when` holds."""
+        read = [leaf[1] for node in (part, inv.expect) for leaf in leaves(node)]
+
         def status(state: State) -> tuple[str | None, Var | None]:
             when = self.ev.eval(part, state)
             if when[0] is False:
@@ -279,8 +283,8 @@ class Checks:
         return Check("invariant", inv.id, inv.file, inv.line, status, confirm,
                      f"invariant `{inv.id}` fails: when {describe(inv.when)}, expected "
                      f"{describe(inv.expect)}, but",
-                     reads=frozenset(leaf[1] for node in (part, inv.expect)
-                                     for leaf in leaves(node)))
+                     reads=frozenset(read), repeated=frozenset(f for f in read
+                                                               if read.count(f) > 1))
 
     def monotone(self, inv: Invariant) -> list[Check]:
         """Adding an item of the set never makes triage less urgent than a rule that fired:

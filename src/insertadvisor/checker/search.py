@@ -165,6 +165,11 @@ class Prover:
         order = self.walk.order
         reach = max((order.get(f, -1) for f in check.reads), default=-1)
         walked = tuple(f for f in facts if order[f] < reach)
+        if not walked and check.repeated.isdisjoint(facts):
+            # Cases that fix facts each read by one leaf only, and change nothing else,
+            # cannot settle what three values left open: Kleene's logic is exact for a
+            # condition that reads a value once (tests/test_checker_incremental.py).
+            return None
         verdicts = {check.status(v)[0] for v in self._variants(state, facts, walked)}
         return verdicts.pop() if len(verdicts) == 1 else None
 

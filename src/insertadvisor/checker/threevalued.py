@@ -250,6 +250,7 @@ class Walk:
                 for read in self.reads[id(rule)]:
                     index.setdefault(read, []).append(position)
             self.readers[table.id] = index
+        self.table_reads = {table: frozenset(index) for table, index in self.readers.items()}
         # fact -> its place in the walk: derived facts in order, then each step's products
         # (answers come before all: -1)
         self.order = {r.id: i for i, r in enumerate(self.derived)}
@@ -280,7 +281,7 @@ class Walk:
         self._changes = {}
         changed = None if parent is None else self._changed(state, parent)
         for rule in self.derived:
-            if changed is not None and not (self.reads[id(rule)] & changed) \
+            if changed is not None and self.reads[id(rule)].isdisjoint(changed) \
                     and rule.id not in state.pinned and self._fresh(state, parent, rule.id):
                 self._keep(state, parent, rule.id)
                 continue
@@ -382,6 +383,9 @@ class Walk:
             self._changes[table.id] = None
             return self._noted(table, [(rule, self.ev.eval(rule.when, state)[0])
                                        for rule in table.regular])
+        if self.table_reads[table.id].isdisjoint(changed):  # nothing it reads changed
+            self._changes[table.id] = []
+            return before
         known = self._open.get(id(before))
         undecided = known[1] if known is not None and known[0] is before else None
         if self.narrower and undecided is not None:
