@@ -279,11 +279,16 @@ class Walk:
         decided stands and only its undecided rules are evaluated again."""
         self.narrower = narrower
         self._changes = {}
-        changed = None if parent is None else self._changed(state, parent)
+        changed = None
+        if parent is not None:
+            changed = self._changed(state, parent)
+            # A child's values are a copy of its parent's (search.narrow, State.pin): what
+            # is not computed again below keeps the parent's value, blame and tally.
+            state.blame, state.lazy = dict(parent.blame), dict(parent.lazy)
+            state.tallies = dict(parent.tallies)
         for rule in self.derived:
             if changed is not None and self.reads[id(rule)].isdisjoint(changed) \
                     and rule.id not in state.pinned and self._fresh(state, parent, rule.id):
-                self._keep(state, parent, rule.id)
                 continue
             value, why = self.ev.eval(rule.when, state)
             self._set(state, rule.id, (True,) if value else (False,) if value is False
@@ -302,7 +307,6 @@ class Walk:
                         and all(state.fired[t] is parent.fired[t] for t in product.tables) \
                         and product.fact not in state.pinned \
                         and self._fresh(state, parent, product.fact):
-                    self._keep(state, parent, product.fact)
                     continue
                 if isinstance(product, MostUrgent):
                     values, undecided = self._most_urgent(state, parent, product)
@@ -347,20 +351,6 @@ class Walk:
         choose (the answer it named may be the one just chosen)."""
         why = parent.blame.get(fact) if parent is not None else None
         return why is None or not _assigned(state, why)
-
-    def _keep(self, state: State, parent: State | None, fact: str) -> None:
-        assert parent is not None
-        state.values[fact] = parent.values[fact]
-        if fact in parent.tallies:
-            state.tallies[fact] = parent.tallies[fact]
-        self._keep_blame(state, parent, fact)
-
-    @staticmethod
-    def _keep_blame(state: State, parent: State, fact: str) -> None:
-        if fact in parent.blame:
-            state.blame[fact] = parent.blame[fact]
-        if fact in parent.lazy:
-            state.lazy[fact] = parent.lazy[fact]
 
     def _note(self, state: State, parent: State | None, changed: set[tuple[str, Any]] | None,
               fact: str) -> None:
@@ -443,6 +433,7 @@ class Walk:
             possible = (state.pinned[fact],)
         state.values[fact] = possible
         state.blame.pop(fact, None)
+        state.lazy.pop(fact, None)
         if len(possible) > 1:
             if undecided is None:
                 state.blame[fact] = why
@@ -457,9 +448,7 @@ class Walk:
             return
         if changed is not None and parent is not None and self._fresh(state, parent, fact) and \
                 all(state.fired[t] is parent.fired[t] for t in product.tables):
-            state.present[fact], state.absent[fact] = parent.present[fact], parent.absent[fact]
-            self._keep_blame(state, parent, fact)
-            return
+            return  # the parent's sets, copied with the node
         changes = [self._changes.get(t) for t in product.tables]
         if parent is not None and fact in parent.present and fact in self._collected and \
                 all(c is not None for c in changes):
@@ -473,6 +462,7 @@ class Walk:
             some = bool(undecided)
         state.present[fact], state.absent[fact] = present, absent
         state.blame.pop(fact, None)
+        state.lazy.pop(fact, None)
         if some:
             state.lazy[fact] = undecided
         if changed is not None and parent is not None and fact in self.read_facts:
