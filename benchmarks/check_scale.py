@@ -6,11 +6,13 @@ Synthetic rule sets: the test fixture tests/rulesets/minimal with n more rules i
 table, each `pain_weeks >= k` for a different k (n distinct thresholds on one number
 answer). With --bands, each rule is a band instead, `k <= pain_weeks < k + 3`, its level
 cycling through the four below emergency: no answer fires more than three of them, so each
-rule needs an engine run of its own to confirm it can fire (n runs of n rules). Each size is checked in-process (the checker, not start-up) and timed in CPU
-seconds (`time.process_time`: the machine is shared, and wall time would measure the
-other jobs). The figures are ratios: each size's time to the smallest size's, against
-what n log n and n^2 growth would give. The target: no worse than n log n, i.e. every
-ratio at most (n log n) / (n0 log n0), with 25% allowed for noise.
+rule needs an engine run of its own to confirm it can fire (n runs of n rules).
+
+Each size is checked in-process (the checker, not start-up) and timed in CPU seconds
+(`time.process_time`: the machine is shared, and wall time would measure the other jobs).
+The figures are ratios: each size's time to the smallest size's, against what n log n and
+n^2 growth would give. The target: no worse than n log n, i.e. every ratio at most
+(n log n) / (n0 log n0), with 25% allowed for noise.
 """
 
 from __future__ import annotations
