@@ -106,3 +106,25 @@ def test_numbers_are_recognised_by_hand_exactly_as_by_the_regular_expressions() 
     for text in texts:
         assert is_plain_decimal(text) == bool(re.fullmatch(_PLAIN_DECIMAL, text)), text
         assert is_short_whole(text) == bool(re.fullmatch(_SHORT_WHOLE, text)), text
+
+
+@pytest.mark.parametrize("raw", ["three", True, "nan", "inf", "1e400", "unknown", "4.5", [3],
+                                 {"weeks": 3}, "½"])
+@pytest.mark.parametrize("qid", ["pain_weeks", "age"])
+def test_every_refused_number_says_the_range_and_unit_to_give(ruleset: Ruleset, qid: str,
+                                                             raw: Any) -> None:
+    """Each way a number can be refused names what to give instead: the range, its unit,
+    and (when it was not a number at all) that digits are wanted."""
+    question = q(ruleset, qid)
+    try:
+        parse_answer(question, raw, "--x")
+    except AnswerError as exc:
+        message = str(exc)
+    else:  # a number of weeks may have a fraction; an age may be unknown
+        assert (qid, raw) == ("pain_weeks", "4.5") or (raw == "unknown" and question.unknown)
+        return
+    assert f"give a value from {question.min} to {question.max} {question.unit}" in message, \
+        message
+    if raw not in ("4.5",) and not (isinstance(raw, str) and raw == "unknown" and
+                                    question.unknown):
+        assert "in digits" in message, message

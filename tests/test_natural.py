@@ -175,9 +175,12 @@ def test_parse_answer_accepts_what_is_read(text: str, unit: str, expected: float
 @pytest.mark.parametrize(("text", "message"), [
     ("-2", "-2 is out of range; give a value from 0 to 5200 weeks"),  # as today
     ("-3 months", "-13 is out of range; give a value from 0 to 5200 weeks"),
-    ("1,000", "expected a number, got '1,000'"),
-    ("a year and a half", "expected a number, got 'a year and a half'"),
-    ("3 parsecs", "expected a number, got '3 parsecs'"),
+    ("1,000", "expected a number, got '1,000'; "
+                  "give a value from 0 to 5200 weeks, in digits"),
+    ("a year and a half", "expected a number, got 'a year and a half'; "
+                  "give a value from 0 to 5200 weeks, in digits"),
+    ("3 parsecs", "expected a number, got '3 parsecs'; "
+                  "give a value from 0 to 5200 weeks, in digits"),
     ("200 years", "10400 is out of range; give a value from 0 to 5200 weeks"),
 ])
 def test_parse_answer_refuses(text: str, message: str) -> None:

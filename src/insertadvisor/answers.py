@@ -158,15 +158,19 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     if raw is None or (isinstance(raw, str) and is_unknown_word(raw)):
         if question.unknown:
             return None
-        raise AnswerError(f"{_prefix(label)}expected {kind}; unknown is not accepted here")
+        raise AnswerError(f"{_prefix(label)}expected {kind}; unknown is not accepted here: "
+                          f"{_range_text(question, digits=True)}")
     if isinstance(raw, bool):
-        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
     if isinstance(raw, str):
         text = raw.strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
+            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
         if not is_plain_decimal(text):
-            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
+            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
         if len(text) > _SHORT or "e" in text or "E" in text:
             from decimal import Decimal
 
@@ -177,15 +181,18 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     elif isinstance(raw, (int, float)):
         value = raw
     else:
-        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}")
+            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
         if value.is_integer() and abs(value) < 2**53:
             value = int(value)
     _check_range(question, value, label)
     if question.type == "integer" and not isinstance(value, int):
-        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
     return value
 
 
@@ -194,7 +201,8 @@ def _parse_exact(question: Question, exact: Decimal, raw: Any, label: str) -> in
     approx = float(exact) if exact.is_finite() else math.nan
     if not math.isfinite(approx):  # NaN, or too large for a float (1e400): never in range
         raise AnswerError(f"{_prefix(label)}expected a finite number, got "
-                          f"{_show(raw if isinstance(raw, str) else approx)}")
+                          f"{_show(raw if isinstance(raw, str) else approx)}; "
+                          f"{_range_text(question, digits=True)}")
     from decimal import Decimal
 
     exact_float = Decimal(repr(approx)) == exact
@@ -202,7 +210,8 @@ def _parse_exact(question: Question, exact: Decimal, raw: Any, label: str) -> in
     if exact == exact.to_integral_value():
         return int(exact)  # exact: a whole number needs no float, however it was written
     if question.type == "integer":
-        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}")
+        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}; "
+                          f"{_range_text(question, digits=True)}")
     if not exact_float:
         raise AnswerError(f"{_prefix(label)}{_show(raw)} has more digits than a number can "
                           "be compared with exactly; round it to at most 15 significant digits")
@@ -217,14 +226,20 @@ def _check_range(question: Question, value: float | Decimal, label: str,
                           f"{_range_text(question)}")
 
 
-def _range_text(question: Question) -> str:
+def _range_text(question: Question, digits: bool = False) -> str:
+    """How to give an accepted number: its range and unit (`digits`: and how to write it,
+    for an answer that was not a number at all)."""
     low, high = question.min, question.max
     unit = f" {question.unit}" if question.unit else ""
     if low is None and high is None:
-        return "give a smaller number"
-    span = f"from {_num(low)} to {_num(high)}" if low is not None and high is not None \
-        else f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
-    return f"give a value {span}{unit}"
+        span = ""
+    else:
+        span = f" from {_num(low)} to {_num(high)}" if low is not None and high is not None \
+            else f" at least {_num(low)}" if low is not None else f" at most {_num(high)}"
+    how = f"give a value{span}{unit}"
+    if digits:
+        how += f", in digits{' (or unknown)' if question.unknown else ''}"
+    return how
 
 
 def _parse_set(question: Question, raw: Any, label: str, stage: str | None) -> list[str]:
