@@ -190,6 +190,49 @@ def test_after_an_emergency_the_remaining_questions_are_offered(ruleset: Ruleset
                                                           "symptoms": [item]})
 
 
+@pytest.mark.parametrize("emergency", [True, False], ids=["after-emergency", "no-emergency"])
+def test_input_ending_after_an_emergency_shows_the_result_so_far(ruleset: Ruleset,
+                                                                 emergency: bool) -> None:
+    """Ctrl-D after choosing to answer the rest ends as choosing not to would have: the
+    result so far, emergency first. Without an emergency shown, it stops (exit 130)."""
+    item = top_level_items(ruleset)[0]
+    chosen = [item] if emergency else []
+    walk = expected_walk(ruleset, STAGE, {**answers_of(PLAIN), "symptoms": chosen})
+    after = walk[walk.index(item) + 1]
+    replies = {**PLAIN, item: "y"} if emergency else dict(PLAIN)
+    person = Person(ruleset, STAGE, replies, on_continue="y", stop_after=after)
+    status, out, err = interview(person, ["assess", "--json"])
+    last = err.rstrip().splitlines()[-1]
+    if not emergency:
+        assert status == 130 and out == "", err[-300:]
+        assert last.endswith("stopped: input ended before every question was answered")
+        return
+    assert "Input ended: the result from your answers so far." in err
+    top = ruleset.levels[0]
+    if status == 0:  # every answer a result needs was given, or may be unknown
+        data = json.loads(out)
+        assert data["triage"] == top.id and data["answers"]["symptoms"] == [item]
+    else:  # a needed answer is missing: the emergency is said again on the last line
+        assert status == 130 and out == "", err[-300:]
+        assert f"{top.label.upper()}: " in last, last
+
+
+def test_input_ending_after_an_emergency_with_every_needed_answer_shows_the_result(
+        ruleset: Ruleset) -> None:
+    required = [q for q in ruleset.questions[STAGE] if q.required and q.id in PLAIN]
+    item = top_level_items(ruleset)[0]
+    walk = expected_walk(ruleset, STAGE, {**answers_of(PLAIN), "symptoms": [item]})
+    # input ends after the last question a result needs
+    last_needed = max(walk.index(q.id) for q in required if q.id in walk)
+    person = Person(ruleset, STAGE, {**PLAIN, item: "y"}, on_continue="y",
+                    stop_after=walk[max(last_needed, walk.index(item) + 1)])
+    status, out, err = interview(person, ["assess", "--json"])
+    assert status == 0, err[-500:]
+    assert "Input ended: the result from your answers so far." in err
+    data = json.loads(out)
+    assert data["triage"] == ruleset.levels[0].id and data["answers"]["symptoms"] == [item]
+
+
 # --- natural answers -----------------------------------------------------------------------
 
 

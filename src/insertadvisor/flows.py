@@ -138,7 +138,9 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
     """The interview, resumed if one was interrupted; its answers, kept after each one
     until it ends; and the ids that have an answer."""
     from insertadvisor import resume
+    from insertadvisor.assessment import triage_so_far
     from insertadvisor.interview import Interview
+    from insertadvisor.prompts import EndOfInput
 
     asker = _asker(env, ruleset, no_color)
     saved = resume.load(env, ruleset, stage)
@@ -159,7 +161,8 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
         local = locale_region(env, ruleset)
         if local is not None:
             defaults[REGION] = local
-    interview = Interview(ruleset, stage, asker, on_yes=_emergency(ruleset, stage, asker),
+    on_yes, shown = _emergency(ruleset, stage, asker)
+    interview = Interview(ruleset, stage, asker, on_yes=on_yes, ended_ok=lambda: bool(shown),
                           on_answer=lambda progress: resume.save(env, stage, progress),
                           defaults=defaults, asked=asked_before, done=done)
     if done == 0:
@@ -167,7 +170,14 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
                   f"{', ? for help' if asker.units is not None else ''}; Ctrl-C stops, "
                   "and your answers so far are kept for next time.)", "dim")
         asker.say()
-    result = interview.run(answers, answered)
+    try:
+        result = interview.run(answers, answered)
+    except EndOfInput:
+        if not shown:
+            raise
+        # An emergency was shown, but the result still needs an answer: say it again
+        now = triage_so_far(ruleset, interview.answers)
+        raise EndOfInput(f"{now['label'].upper()}: {now['message']}") from None
     resume.clear(env, stage)
     return result, frozenset(given | interview.asked | interview.answered)
 
@@ -217,9 +227,10 @@ def _merged(questions: tuple[Any, ...], saved: dict[str, Any],
     return merged
 
 
-def _emergency(ruleset: Ruleset, stage: str, asker: Any) -> Any:
+def _emergency(ruleset: Ruleset, stage: str, asker: Any) -> tuple[Any, set[str]]:
     """After each "yes": show the most urgent level at once, the first time it is
-    reached, and ask whether to answer the rest (False: stop asking)."""
+    reached, and ask whether to answer the rest (False: stop asking); and the levels
+    shown so far."""
     from insertadvisor.assessment import triage_so_far
 
     shown: set[str] = set()
@@ -242,7 +253,7 @@ def _emergency(ruleset: Ruleset, stage: str, asker: Any) -> Any:
         asker.say()
         return go_on
 
-    return on_yes
+    return on_yes, shown
 
 
 def offer_copy(env: Environment, ruleset: Ruleset, result: Result, asked: frozenset[str],

@@ -27,7 +27,7 @@ from typing import Any
 
 from insertadvisor.model import Item, Question, Ruleset, Step
 from insertadvisor.pipeline import derive, facts_from
-from insertadvisor.prompts import Asker, GoBack
+from insertadvisor.prompts import Asker, EndOfInput, GoBack
 from insertadvisor.resume import Progress
 
 # Where the walk is: the step, and the items of that step still to ask (None before the
@@ -41,13 +41,15 @@ class Interview:
     `answered` (to run) names the set items already answered (by a flag, say) that are
     not asked again; a set given whole (in an answers file) answers all its items.
     `on_yes(answers)` returns False to stop asking (the person chose to act on an
-    emergency at once). `defaults` are what Enter chooses at a choice (the region of the
-    locale). `asked` and `done` carry on a resumed interview: what it asked, and how many
-    questions.
+    emergency at once); once it has shown an emergency, `ended_ok()` is true, and input
+    ending (Ctrl-D) then stops asking as that choice does, instead of stopping the run.
+    `defaults` are what Enter chooses at a choice (the region of the locale). `asked` and
+    `done` carry on a resumed interview: what it asked, and how many questions.
     """
 
     def __init__(self, ruleset: Ruleset, stage: str, asker: Asker, *,
                  on_yes: Callable[[dict[str, Any]], bool],
+                 ended_ok: Callable[[], bool] = lambda: False,
                  on_answer: Callable[[Progress], None] | None = None,
                  defaults: dict[str, str] | None = None, asked: Collection[str] = (),
                  done: int = 0) -> None:
@@ -55,6 +57,7 @@ class Interview:
         self.stage = stage
         self.asker = asker
         self.on_yes = on_yes
+        self.ended_ok = ended_ok
         self.on_answer = on_answer
         self.defaults = defaults or {}
         self.questions = {q.id: q for q in ruleset.questions[stage]}
@@ -84,6 +87,15 @@ class Interview:
                             set(self.asked)))
             try:
                 place, go_on = self._ask(place, len(history))
+            except EndOfInput:
+                if not self.ended_ok():
+                    raise
+                # An emergency was shown: the result so far, as if they had chosen so
+                _, self.answers, self.answered, self.asked = history.pop()
+                self.asker.say()
+                self.asker.say("Input ended: the result from your answers so far.", "bold")
+                self._essentials()
+                break
             except GoBack:
                 current = history.pop()
                 if history:

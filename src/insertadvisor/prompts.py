@@ -43,8 +43,11 @@ class EndOfInput(InsertAdvisorError):
 
     exit_status = ExitStatus.INTERRUPTED
 
-    def __init__(self) -> None:
-        super().__init__("stopped: input ended before every question was answered")
+    def __init__(self, still: str = "") -> None:
+        # `still`: what the person must not miss, said again on the last line (an
+        # emergency shown earlier, when the result cannot be given)
+        super().__init__("stopped: input ended before every question was answered"
+                         + (f"; {still}" if still else ""))
 
 
 class GoBack(Exception):
