@@ -757,6 +757,7 @@ def test_an_interview_kept_too_long_ago_is_not_offered(ruleset: Ruleset,
     again = Person(ruleset, STAGE, PLAIN)
     status, _, err = interview(again, ["assess", "--json"])
     assert status == 0 and "Carry on" not in err
+    assert "are not from the last day, so every question is asked again" in flat(err)
     assert again.asked == expected_walk(ruleset, STAGE, answers_of(PLAIN))
     assert not kept.exists()
 

@@ -144,6 +144,11 @@ def _ask(env: Environment, ruleset: Ruleset, stage: str, answers: dict[str, Any]
 
     asker = _asker(env, ruleset, no_color)
     saved = resume.load(env, ruleset, stage)
+    if saved is not None and saved.stale:
+        asker.say(f"The answers you started on {_when(saved)} are not from the last day, so "
+                  "every question is asked again: a warning sign may be new.", "dim")
+        asker.say()
+        saved = None
     asked_before: set[str] = set()
     done = 0
     if saved is not None:
@@ -205,10 +210,14 @@ def _real_terminal(env: Environment) -> bool:
         return False
 
 
-def _resume(asker: Any, saved: Any) -> bool:
+def _when(saved: Any) -> str:
     import time
 
-    when = time.strftime("%d %B at %H:%M", time.localtime(saved.saved_at)).lstrip("0")
+    return time.strftime("%d %B at %H:%M", time.localtime(saved.saved_at)).lstrip("0")
+
+
+def _resume(asker: Any, saved: Any) -> bool:
+    when = _when(saved)
     count = f"{saved.count} question{'s' if saved.count != 1 else ''}"
     asker.say(f"You stopped answering on {when}, after {count}.", "bold")
     go_on = bool(asker.confirm("Carry on where you left off?", True))

@@ -36,10 +36,11 @@ class Progress:
     the question and item ids the person was asked, how many prompts were answered, and
     when it was last saved."""
 
-    __slots__ = ("answered", "answers", "asked", "count", "saved_at")
+    __slots__ = ("answered", "answers", "asked", "count", "saved_at", "stale")
 
     def __init__(self, answers: dict[str, Any], answered: set[str], asked: set[str], *,
-                 count: int = 0, saved_at: float = 0.0) -> None:
+                 count: int = 0, saved_at: float = 0.0, stale: bool = False) -> None:
+        self.stale = stale  # kept too long to be offered (MAX_AGE_SECONDS): only said
         self.answers = answers
         self.answered = answered
         self.asked = asked
@@ -61,7 +62,8 @@ def save(env: Environment, stage: str, progress: Progress) -> None:
 
 
 def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
-    """The saved progress of `stage`, if any still fits the rule set's questions."""
+    """The saved progress of `stage`, if any still fits the rule set's questions (`stale`,
+    with no answers, if it was kept too long to be offered: it is removed)."""
     from insertadvisor.answers import AnswerError, parse_mapping
 
     target = path_for(env, stage)
@@ -91,7 +93,7 @@ def load(env: Environment, ruleset: Ruleset, stage: str) -> Progress | None:
         return None
     if not -3600 < time.time() - saved_at <= MAX_AGE_SECONDS:  # (an hour for clock changes)
         clear(env, stage)
-        return None
+        return Progress({}, set(), set(), count=count, saved_at=saved_at, stale=True)
     return Progress(answers, answered, asked, count=count, saved_at=saved_at)
 
 
