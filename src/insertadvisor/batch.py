@@ -23,7 +23,6 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
 from insertadvisor.answers import (
@@ -52,15 +51,18 @@ MAX_LINE_BYTES = 1_000_000  # one person's answers fit in far less; longer lines
 SET_SEPARATOR = ";"  # CSV cells of set answers (symptoms): ids separated by ";"
 
 
-@dataclass(slots=True)
 class Tally:
     """What a batch did: records read and records rejected."""
 
-    records: int = 0
-    rejected: int = 0
-    # records the rule set could not decide (a gap): the first one's problem, and how many
-    gap: Problem | None = None
-    gaps: int = 0
+    __slots__ = ("gap", "gaps", "records", "rejected")
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.rejected = 0
+        # records the rule set could not decide (a gap): the first one's problem, and how
+        # many
+        self.gap: Problem | None = None
+        self.gaps = 0
 
 
 def error_line(line: int, message: str) -> str:
@@ -132,11 +134,13 @@ NUL_HINT = ("contains NUL bytes; is the file UTF-16 (as PowerShell's `>` writes 
             "it to UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE > converted`")
 
 
-@dataclass(frozen=True, slots=True)
 class _Bad:
     """Why an input line cannot be read."""
 
-    reason: str
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 def _decode(line: bytes | str | None, number: int) -> str | _Bad:

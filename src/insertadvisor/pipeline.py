@@ -61,7 +61,7 @@ class Product:
         raise NotImplementedError
 
 
-Tally = tuple[tuple[int, ...], tuple[int, ...]]  # per level: rules that hold, undecided
+LevelTally = tuple[tuple[int, ...], tuple[int, ...]]  # per level: rules that hold, undecided
 Change = tuple[Rule, Tri, Tri]  # a rule whose status changed: before, now
 
 
@@ -92,7 +92,7 @@ class MostUrgent(Product):
         values = self.from_tally(self.tally(statuses, ruleset), ruleset)
         return values, self.rivals(statuses, ruleset, values)
 
-    def tally(self, statuses: Mapping[str, list[Status]], ruleset: Ruleset) -> Tally:
+    def tally(self, statuses: Mapping[str, list[Status]], ruleset: Ruleset) -> LevelTally:
         """Per level, how many rules hold and how many are undecided."""
         rank = ruleset.rank
         holds, open_ = [0] * len(ruleset.levels), [0] * len(ruleset.levels)
@@ -102,7 +102,7 @@ class MostUrgent(Product):
                     (holds if value else open_)[rank[rule.then[key]]] += 1
         return tuple(holds), tuple(open_)
 
-    def retally(self, tally: Tally, changes: list[Change], ruleset: Ruleset) -> Tally:
+    def retally(self, tally: LevelTally, changes: list[Change], ruleset: Ruleset) -> LevelTally:
         """The tally after the statuses of some rules of its tables changed."""
         rank = ruleset.rank
         holds, open_ = list(tally[0]), list(tally[1])
@@ -114,7 +114,7 @@ class MostUrgent(Product):
                 (holds if now else open_)[level] += 1
         return tuple(holds), tuple(open_)
 
-    def from_tally(self, tally: Tally, ruleset: Ruleset) -> tuple[Any, ...]:
+    def from_tally(self, tally: LevelTally, ruleset: Ruleset) -> tuple[Any, ...]:
         """The levels triage may take: the most urgent that surely holds, and each more
         urgent one that an undecided rule may still give."""
         holds, open_ = tally

@@ -15,7 +15,7 @@ from insertadvisor.checker.partition import Var
 from insertadvisor.conditions import SET_OPS, Node, compile_node
 from insertadvisor.engine import Status, Tri, with_otherwise
 from insertadvisor.model import Question, Rule, Ruleset, Table
-from insertadvisor.pipeline import GAP, STAGES, Change, Fired, MostUrgent, Tally, moved
+from insertadvisor.pipeline import GAP, STAGES, Change, Fired, LevelTally, MostUrgent, moved
 
 
 class State:
@@ -38,7 +38,7 @@ class State:
         # them); its blame is worked out from them only if a condition asks (most nodes
         # never do)
         self.lazy: dict[str, Rules] = {}
-        self.tallies: dict[str, Tally] = {}  # a MostUrgent fact -> its tally (pipeline.py)
+        self.tallies: dict[str, LevelTally] = {}  # a MostUrgent fact -> its tally (pipeline.py)
         self.children: dict[tuple[str, int], State] = {}  # (var, value index) -> walked child
         self.impossible = False  # a pinned value the rules cannot produce here
         self.variants: dict[tuple[str, ...], list[State]] = {}  # case splits, by facts
