@@ -33,8 +33,9 @@ class Item:
 class Question:
     """One question, defined once: the flag, the prompt, the validation and the schema."""
 
-    __slots__ = ("default", "flag", "help", "hint", "id", "items", "labels", "max", "metavar",
-                 "min", "prompt", "required", "stages", "type", "unit", "unknown", "values")
+    __slots__ = ("choices", "default", "flag", "help", "hint", "id", "items", "labels", "max",
+                 "metavar", "min", "prompt", "required", "stages", "type", "unit", "unknown",
+                 "values")
 
     def __init__(self, id: str, type: str, flag: str, metavar: str, prompt: str, help: str,
                  hint: str = "", stages: tuple[str, ...] = ("assess",),
@@ -59,11 +60,9 @@ class Question:
         self.unknown = unknown  # numbers: "unknown" is an answer (null in JSON)
         self.unit = unit
         self.default = default
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """The accepted ids: values of a choice, item ids of a set."""
-        return self.values if self.type == "choice" else tuple(i.id for i in self.items)
+        # the accepted ids: values of a choice, item ids of a set (read for every answer
+        # of every batch record: worked out once)
+        self.choices = values if type == "choice" else tuple(i.id for i in items)
 
     def empty(self) -> Any:
         """The answer when none is given: no items, or the default (None: unknown)."""
@@ -405,6 +404,7 @@ def _fields(record: Any) -> dict[str, Any]:
 
 def _question_data(question: Question) -> dict[str, Any]:
     data = _fields(question)
+    del data["choices"]  # worked out from the values or items when built
     data["items"] = [_fields(i) for i in question.items]
     return data
 
