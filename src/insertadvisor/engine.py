@@ -24,7 +24,7 @@ def run_table(table: Table, facts: Facts) -> list[Rule]:
     """The rules of `table` that fire for `facts`."""
     if table.hit_policy == "collect":
         checks = table.checks
-        if table.guarded:  # only the rules whose guard holds can apply
+        if table.guarded or table.ranged:  # only the rules whose guard holds can apply
             positions = list(table.unguarded)
             for (op, fact), by_value in table.guarded.items():
                 if op == "eq":
@@ -32,6 +32,8 @@ def run_table(table: Table, facts: Facts) -> list[Rule]:
                 else:
                     for item in facts[fact]:
                         positions += by_value.get(item, ())
+            for fact, index in table.ranged.items():
+                positions += index.holding(facts[fact])
             positions.sort()
             fired = [checks[i][1] for i in positions if checks[i][0](facts)]
         else:

@@ -13,6 +13,7 @@ import marshal
 from typing import Any
 
 from insertadvisor.conditions import Because, Facts, Node, Test, compile_because, compile_node
+from insertadvisor.ranges import RANGED_MIN, RangeIndex, number_range
 
 INSERT_TYPES = ("otc", "custom", "none", "defer")  # fixed by the JSON contract
 LEVEL_IDS = ("emergency", "urgent", "soon", "routine", "self_care")  # likewise, most urgent first
@@ -171,8 +172,8 @@ _RULE_FIELDS = ("id", "table", "when", "then", "sources", "file", "line", "prior
 class Table:
     """A decision table as one stage runs it: its rules, `otherwise` apart."""
 
-    __slots__ = ("checks", "file", "guarded", "hit_policy", "id", "line", "otherwise", "regular",
-                 "rules", "unguarded")
+    __slots__ = ("checks", "file", "guarded", "hit_policy", "id", "line", "otherwise", "ranged",
+                 "regular", "rules", "unguarded")
 
     def __init__(self, id: str, hit_policy: str, rules: tuple[Rule, ...], file: str,
                  line: int) -> None:
@@ -187,16 +188,29 @@ class Table:
         # For a collect table: rules that can only apply when a set holds one item, or a
         # fact has one value (their condition is, or requires, `has` that item or `eq` that
         # value) are looked up by it, so the engine tests only those that can apply.
+        # Rules that can only apply when a number lies in a range are looked up by the
+        # value too, where a table has many of them on one number (ranges.py).
         self.guarded: dict[tuple[str, str], dict[Any, list[int]]] = {}
+        self.ranged: dict[str, RangeIndex] = {}
         unguarded: list[int] = []
+        in_range: dict[str, list[tuple[int, float | None, float | None]]] = {}
         for position, rule in enumerate(self.regular):
-            guard = _guard(rule.when)
-            if guard is None or hit_policy != "collect":
-                unguarded.append(position)
-            else:
+            guard = _guard(rule.when) if hit_policy == "collect" else None
+            span = number_range(rule.when) if hit_policy == "collect" and guard is None \
+                else None
+            if guard is not None:
                 op, fact, value = guard
                 self.guarded.setdefault((op, fact), {}).setdefault(value, []).append(position)
-        self.unguarded = tuple(unguarded)
+            elif span is not None:
+                in_range.setdefault(span[0], []).append((position, span[1], span[2]))
+            else:
+                unguarded.append(position)
+        for fact, spans in in_range.items():
+            if len(spans) >= RANGED_MIN:
+                self.ranged[fact] = RangeIndex(spans)
+            else:
+                unguarded += (position for position, _, _ in spans)
+        self.unguarded = tuple(sorted(unguarded))
 
     def for_stage(self, stage: str) -> Table:
         """The rules of a shared table that run in `stage`."""
