@@ -23,9 +23,12 @@ def _rule(number: int, when: tuple[Any, ...]) -> Rule:
 @st.composite
 def _conditions(draw: st.DrawFn) -> tuple[Any, ...]:
     """A condition on x: a comparison, a band, or either with other parts beside it."""
-    leaves = [(draw(OPS), "x", draw(CONSTANTS)) for _ in range(draw(st.integers(1, 3)))]
-    extra = draw(st.sampled_from([[], [("ne", "y", "b")], [("has_none", "s", ("i",))],
-                                  [("any", (("lt", "x", 1), ("eq", "y", "b")))]]))
+    leaves: list[tuple[Any, ...]] = [(draw(OPS), "x", draw(CONSTANTS))
+                                     for _ in range(draw(st.integers(1, 3)))]
+    others: list[list[tuple[Any, ...]]] = [
+        [], [("ne", "y", "b")], [("has_none", "s", ("i",))],
+        [("any", (("lt", "x", 1), ("eq", "y", "b")))]]
+    extra = draw(st.sampled_from(others))
     if draw(st.booleans()) and len(leaves) == 1 and not extra:
         return leaves[0]
     return ("all", tuple(leaves + extra))
