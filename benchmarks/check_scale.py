@@ -18,44 +18,18 @@ n^2 growth would give. The target: no worse than n log n, i.e. every ratio at mo
 from __future__ import annotations
 
 import math
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MINIMAL = ROOT / "tests" / "rulesets" / "minimal"
+sys.path.insert(0, str(ROOT))
+
+from tests.synthetic import MINIMAL, thresholds  # noqa: E402 - the rule sets the tests check
+
 SIZES = (100, 300, 1000, 5000)
 NOISE = 1.25
-
-
-LEVELS = ("urgent", "soon", "routine", "self_care")
-
-
-def _rule(k: int, bands: bool) -> str:
-    when = f"{{gte: {k}, lt: {k + 3}}}" if bands else f"{{gte: {k}}}"
-    level = LEVELS[k % len(LEVELS)] if bands else "routine"
-    return (f"      - id: routine-weeks-{k}\n"
-            f"        when: {{pain_weeks: {when}}}\n"
-            f"        then: {{urgency: {level}, to: GP, reason: Weeks {k}.}}\n"
-            "        source: [TEST]\n        evidence: guidance\n")
-
-
-def thresholds(target: Path, n: int, base: Path = MINIMAL, bands: bool = False) -> Path:
-    """A copy of `base` at `target` with n more distinct thresholds on `pain_weeks`."""
-    shutil.copytree(base, target)
-    edits = [("questions.yaml", "    max: 100\n    required: true\n    prompt: Weeks of pain?",
-              f"    max: {n + 10}\n    required: true\n    prompt: Weeks of pain?"),
-             ("tables.yaml", "  - id: insert\n    hit_policy: first\n",
-              "".join(_rule(k, bands) for k in range(7, 7 + n)) +
-              "  - id: insert\n    hit_policy: first\n")]
-    for name, old, new in edits:
-        path = target / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    return target
 
 
 ROUNDS = 3  # the best of three: the smallest sizes take milliseconds
@@ -67,7 +41,7 @@ def measure(n: int, folder: Path, bands: bool = False) -> tuple[float, int]:
     from insertadvisor.checker import check
     from insertadvisor.loading import load_ruleset
 
-    ruleset = load_ruleset(thresholds(folder / str(n), n, bands=bands), use_cache=False)
+    ruleset = load_ruleset(thresholds(MINIMAL, folder / str(n), n, bands=bands), use_cache=False)
     best = math.inf
     for _ in range(ROUNDS):
         start = time.process_time()

@@ -97,18 +97,6 @@ def rules_copy(tmp_path: Path) -> Path:
     return target
 
 
-def plant(base: Path, target: Path, edits: list[tuple[str, str, str]]) -> Path:
-    """A copy of the rule set `base` at `target` with each (file, old, new) edit made;
-    `old` must occur exactly once, so a planted mistake never lands somewhere unmeant."""
-    shutil.copytree(base, target)
-    for name, old, new in edits:
-        path = target / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} must occur once in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-    return target
-
-
 def installed_command() -> list[str]:
     """The installed console script, or `python -m insertadvisor` beside this interpreter."""
     script = Path(sys.executable).with_name("insertadvisor")

@@ -21,7 +21,7 @@ from insertadvisor.model import Ruleset
 from insertadvisor.pipeline import STAGES, Fired, MostUrgent
 
 from .conftest import V1
-from .test_reliability2_more import thresholds
+from .synthetic import thresholds
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 

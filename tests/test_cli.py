@@ -12,7 +12,8 @@ import pytest
 from insertadvisor import __version__
 from insertadvisor.model import Ruleset
 
-from .conftest import CORE_FLAGS, V1, plant, run_cli, run_installed
+from .conftest import CORE_FLAGS, V1, run_cli, run_installed
+from .synthetic import plant
 
 
 @pytest.fixture(autouse=True)

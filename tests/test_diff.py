@@ -15,7 +15,8 @@ import pytest
 from insertadvisor.loading import load_ruleset
 from insertadvisor.pipeline import run
 
-from .conftest import plant, run_cli
+from .conftest import run_cli
+from .synthetic import plant
 
 V1 = Path(__file__).resolve().parent / "rulesets" / "v1"
 BROKEN = Path(__file__).resolve().parent / "rulesets" / "broken.yaml"

@@ -30,7 +30,7 @@ from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 from insertadvisor.pipeline import GAP, STAGES, AnyTrue, Chosen, Fired, MostUrgent, Run, run
 
-from .conftest import plant
+from .synthetic import plant
 
 RULESETS = Path(__file__).resolve().parent / "rulesets"
 MINIMAL = RULESETS / "minimal"

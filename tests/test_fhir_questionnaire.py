@@ -26,8 +26,9 @@ from insertadvisor.interview import Interview, Place
 from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Item, Question, Ruleset, Step
 
-from .conftest import V1, plant, run_cli
+from .conftest import V1, run_cli
 from .fhir_r4 import validate
+from .synthetic import plant
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE / "rulesets" / "minimal"

@@ -25,7 +25,8 @@ from insertadvisor.environment import Environment
 from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Ruleset
 
-from .conftest import V1, plant
+from .conftest import V1
+from .synthetic import plant
 
 ALL_FLAGS = ["assess", "--arch", "flat", "--overpronation", "yes", "--leg-length-diff", "6",
              "--pain-weeks", "3", "--symptom", "foot_pain", "--age", "40",

@@ -19,7 +19,8 @@ from insertadvisor.loading import load_ruleset
 from insertadvisor.model import Invariant, Ruleset
 from insertadvisor.pipeline import run
 
-from .conftest import plant, run_cli
+from .conftest import run_cli
+from .synthetic import plant
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 

@@ -18,7 +18,8 @@ from insertadvisor.loading import load_ruleset
 from insertadvisor.model import LEVEL_IDS, Ruleset
 from insertadvisor.validate.questions import RESERVED
 
-from .conftest import V1, plant, run_cli
+from .conftest import V1, run_cli
+from .synthetic import plant, thresholds
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 # one valid value per question of the minimal rule set, by type
@@ -251,20 +252,6 @@ def test_every_table_that_must_decide_is_checked_before_a_batch(tmp_path: Path,
 
 
 # -- rules check grows about linearly in the thresholds of one answer ---------------------
-
-
-def thresholds(base: Path, target: Path, n: int) -> Path:
-    """The minimal rule set with `n` more distinct thresholds on one number answer (as
-    benchmarks/check_scale.py builds them)."""
-    rules = "".join(f"      - id: routine-weeks-{k}\n        when: {{pain_weeks: {{gte: {k}}}}}\n"
-                    f"        then: {{urgency: routine, to: GP, reason: Weeks {k}.}}\n"
-                    "        source: [TEST]\n        evidence: guidance\n"
-                    for k in range(7, 7 + n))
-    return plant(base, target, [
-        ("questions.yaml", "    max: 100\n    required: true\n    prompt: Weeks of pain?",
-         f"    max: {n + 10}\n    required: true\n    prompt: Weeks of pain?"),
-        ("tables.yaml", "  - id: insert\n    hit_policy: first\n",
-         rules + "  - id: insert\n    hit_policy: first\n")])
 
 
 def test_the_search_walks_about_log_n_nodes_for_n_thresholds(tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ from insertadvisor.loading import load_ruleset, packaged_rules_dir
 from insertadvisor.model import Question
 from insertadvisor.rules_io.yaml_loader import YamlProblem, load
 
-from .conftest import CORE_FLAGS, V1, plant, run_cli
+from .conftest import CORE_FLAGS, V1, run_cli
+from .synthetic import plant
 
 RULES = packaged_rules_dir()
 RULESET = load_ruleset(RULES)

@@ -15,7 +15,8 @@ import pytest
 from insertadvisor.errors import RulesetError
 from insertadvisor.loading import load_ruleset, packaged_rules_dir
 
-from .conftest import plant, run_cli
+from .conftest import run_cli
+from .synthetic import plant
 
 MINIMAL = Path(__file__).resolve().parent / "rulesets" / "minimal"
 
