@@ -242,6 +242,7 @@ class Walk:
         self.set_answers = tuple(dict.fromkeys(v.fact for v in variables if v.kind == "set"))
         rules = [*self.derived, *(r for t in self.tables for r in t.regular)]
         self.reads = {id(r): _reads(r.when) for r in rules}
+        self._derived_reads = [(r, self.reads[id(r)]) for r in self.derived]
         # table -> what a rule reads -> the positions of the rules that read it
         self.readers: dict[str, dict[tuple[str, Any], list[int]]] = {}
         for table in self.tables:
@@ -286,25 +287,27 @@ class Walk:
             # is not computed again below keeps the parent's value, blame and tally.
             state.blame, state.lazy = dict(parent.blame), dict(parent.lazy)
             state.tallies = dict(parent.tallies)
-        for rule in self.derived:
-            if changed is not None and self.reads[id(rule)].isdisjoint(changed) \
+        for rule, reads in self._derived_reads:
+            if changed is not None and reads.isdisjoint(changed) \
                     and rule.id not in state.pinned and self._fresh(state, parent, rule.id):
                 continue
             value, why = self.ev.eval(rule.when, state)
             self._set(state, rule.id, (True,) if value else (False,) if value is False
                       else (True, False), why)
             self._note(state, parent, changed, rule.id)
+        same: set[str] = set()  # tables whose statuses are the parent's list itself
         for number, (step, table) in enumerate(zip(self.stage.steps, self.tables, strict=True)):
             if steps is not None and number >= steps:
                 break
             statuses = self._statuses(table, state, parent, changed)
             state.fired[table.id] = statuses
+            if changed is not None and self._changes.get(table.id) == []:
+                same.add(table.id)  # the parent's own list
             for product in step.products:
                 if isinstance(product, Fired):
-                    self._fired(state, parent, changed, product)
+                    self._fired(state, parent, changed, product, same)
                     continue
-                if changed is not None and parent is not None \
-                        and all(state.fired[t] is parent.fired[t] for t in product.tables) \
+                if changed is not None and same.issuperset(product.tables) \
                         and product.fact not in state.pinned \
                         and self._fresh(state, parent, product.fact):
                     continue
@@ -441,13 +444,13 @@ class Walk:
                 state.lazy[fact] = undecided
 
     def _fired(self, state: State, parent: State | None, changed: set[tuple[str, Any]] | None,
-               product: Fired) -> None:
+               product: Fired, same: set[str]) -> None:
         """A set of fired rules: known present, known absent, the rest undecided."""
         fact = product.fact
         if self.needed is not None and fact not in self.needed:
             return
-        if changed is not None and parent is not None and self._fresh(state, parent, fact) and \
-                all(state.fired[t] is parent.fired[t] for t in product.tables):
+        if changed is not None and same.issuperset(product.tables) and \
+                self._fresh(state, parent, fact):
             return  # the parent's sets, copied with the node
         changes = [self._changes.get(t) for t in product.tables]
         if parent is not None and fact in parent.present and fact in self._collected and \
