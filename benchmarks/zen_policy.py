@@ -1,15 +1,18 @@
 """The rule set as a GoRules JDM decision graph, for zen-engine (a benchmark-only dependency).
 
-`jdm_graph(ruleset)` translates the compiled rule set, table by table, into a JDM graph:
+`jdm_graph(ruleset)` translates the compiled rule set into a JDM graph along the assess
+stage's declared steps (pipeline.STAGES), so it follows the pipeline as it is:
 
-    input -> derived facts (expression node) -> referrals (decision table, collect)
-          -> triage (expression node: the most urgent referral) -> insert (table, first)
-          -> heel_lift (table, first) -> features (collect) -> advice (collect) -> output
+    input -> each derived fact (an expression node each: later ones read earlier ones)
+          -> each table whose decision is compared or read later (decision table,
+             collect or first) -> triage after its tables (expression node: the most
+             urgent level among their rows) -> output
 
 Each rule becomes one row of its table; its condition becomes one ZEN expression. Only
-what is decided is compared (triage, insert, heel lift, referral, feature and advice rule
-ids): zen-engine has no `because` phrases, which is part of why the comparison is
-generous to it.
+what is decided is compared (triage, insert, heel lift, and the referral, feature and
+advice rule ids): zen-engine has no `because` phrases, which is part of why the
+comparison is generous to it. Tables nothing compares or reads (the wording of the pain's
+duration) are left out, which is generous too.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-ASSESS_TABLES = ("referrals", "insert", "heel_lift", "features", "advice")
+from insertadvisor.conditions import leaves
+from insertadvisor.pipeline import STAGES, Chosen, Fired, MostUrgent
+
+STAGE = "assess"
+COMPARED = ("triage", "referrals", "insert", "heel_lift", "features", "advice")
 
 
 def literal(value: Any) -> str:
@@ -78,9 +85,10 @@ def _node(node_id: str, kind: str, content: dict[str, Any]) -> dict[str, Any]:
             "position": {"x": 0, "y": 0}}
 
 
-def _table(table: Any, outputs: dict[str, str], output_path: str | None) -> dict[str, Any]:
-    """A decision table: one expression column, the rule id and `outputs` (name -> then key)."""
-    names = ["rule", *outputs]
+def _table(table: Any, outputs: dict[str, str], output_path: str | None,
+           rule_field: str = "rule") -> dict[str, Any]:
+    """A decision table: one expression column, the rule id and `outputs` (field -> then
+    key)."""
     rows = []
     for rule in table.rules:
         if rule.when == ("otherwise",) and table.hit_policy == "collect":
@@ -89,48 +97,71 @@ def _table(table: Any, outputs: dict[str, str], output_path: str | None) -> dict
         for i, key in enumerate(outputs.values(), start=1):
             row[f"o{i}"] = literal(rule.then[key])
         rows.append(row)
+    fields = [rule_field, *outputs]
     return _node(table.id, "decisionTableNode", {
         "hitPolicy": "collect" if table.hit_policy == "collect" else "first",
         "inputs": [{"id": "i1", "name": "when"}],
-        "outputs": [{"id": f"o{i}", "name": name, "field": name} for i, name in enumerate(names)],
+        "outputs": [{"id": f"o{i}", "name": f, "field": f} for i, f in enumerate(fields)],
         "rules": rows,
         "passThrough": True, "inputField": None, "outputPath": output_path,
         "executionMode": "single",
     })
 
 
-def jdm_graph(ruleset: Any) -> dict[str, Any]:
-    """The assessment pipeline of `ruleset` as one JDM graph."""
-    tables = ruleset.tables
-    for name in ("insert", "heel_lift"):  # first tables must list rules in priority order
-        priorities = [r.priority for r in tables[name].rules]
-        assert priorities == sorted(priorities), name
-    levels = [level.id for level in ruleset.levels]
-    triage = literal(levels[-1])
+def _expressions(node_id: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    return _node(node_id, "expressionNode", {
+        "expressions": [{"id": key, "key": key, "value": value} for key, value in pairs],
+        "passThrough": True, "inputField": None, "outputPath": None,
+        "executionMode": "single"})
+
+
+def rows_of(table_id: str) -> str:
+    """Where a collect table's fired rows go in zen-engine's result."""
+    return f"{table_id}_rows"
+
+
+def _wanted(ruleset: Any) -> set[str]:
+    """The facts a step adds that are compared, or read by a later condition."""
+    tables = ruleset.stage_tables[STAGE]
+    read = {leaf[1] for step in STAGES[STAGE].steps for rule in tables[step.table].rules
+            for leaf in leaves(rule.when)}
+    return set(COMPARED) | read
+
+
+def _triage(product: MostUrgent, levels: list[str]) -> str:
+    """The most urgent level among the rows of the product's tables, else the least."""
+    found = literal(levels[-1])
     for level in reversed(levels[:-1]):
-        triage = f"some(referrals, #.urgency == {literal(level)}) ? {literal(level)} : ({triage})"
-    nodes = [
-        _node("input", "inputNode", {}),
-        _node("derived", "expressionNode", {
-            "expressions": [{"id": r.id, "key": r.id, "value": expression(r.when)}
-                            for r in ruleset.derived],
-            "passThrough": True, "inputField": None, "outputPath": None,
-            "executionMode": "single"}),
-        _table(tables["referrals"], {"urgency": "urgency"}, "referrals"),
-        _node("triage", "expressionNode", {
-            "expressions": [{"id": "t", "key": "triage", "value": triage}],
-            "passThrough": True, "inputField": None, "outputPath": None,
-            "executionMode": "single"}),
-        _table(tables["insert"], {"insert": "type"}, None),
-        _table(tables["heel_lift"], {"heel_lift": "heel_lift"}, None),
-        _table(tables["features"], {}, "features"),
-        _table(tables["advice"], {}, "advice"),
-        _node("output", "outputNode", {}),
-    ]
-    # Each first table's `rule` output would overwrite the last: rename them.
-    for node in nodes:
-        if node["id"] in ("insert", "heel_lift"):
-            node["content"]["outputs"][0]["field"] = f"{node['id']}_rule"
+        given = " or ".join(f"some({rows_of(t)}, #.{key} == {literal(level)})"
+                            for t, key in product.keys.items())
+        found = f"({given}) ? {literal(level)} : ({found})"
+    return found
+
+
+def jdm_graph(ruleset: Any) -> dict[str, Any]:
+    """The assess stage of `ruleset` as one JDM graph."""
+    tables = ruleset.stage_tables[STAGE]
+    wanted = _wanted(ruleset)
+    levels = [level.id for level in ruleset.levels]
+    products = [p for p in STAGES[STAGE].products.values() if p.fact in wanted]
+    collected = {t for p in products if isinstance(p, (Fired, MostUrgent)) for t in p.tables
+                 if tables[t].hit_policy == "collect"}
+    nodes = [_node("input", "inputNode", {})]
+    nodes += [_expressions(f"derived_{r.id}", [(r.id, expression(r.when))])
+              for r in ruleset.derived[STAGE]]
+    for step in STAGES[STAGE].steps:
+        table = tables[step.table]
+        if table.id in collected:
+            keys = {k: k for p in products if isinstance(p, MostUrgent)
+                    for t, k in p.keys.items() if t == table.id}
+            nodes.append(_table(table, keys, rows_of(table.id)))
+        chosen = {p.fact: p.key for p in step.products
+                  if isinstance(p, Chosen) and p.fact in wanted}
+        if chosen:
+            nodes.append(_table(table, chosen, None, rule_field=f"{table.id}_rule"))
+        nodes += [_expressions(p.fact, [(p.fact, _triage(p, levels))])
+                  for p in step.products if isinstance(p, MostUrgent) and p.fact in wanted]
+    nodes.append(_node("output", "outputNode", {}))
     edges = [{"id": f"e{i}", "sourceId": a["id"], "targetId": b["id"], "type": "edge"}
              for i, (a, b) in enumerate(pairwise(nodes))]
     return {"nodes": nodes, "edges": edges}
@@ -149,16 +180,27 @@ def decide(engine: Any, answers: dict[str, Any]) -> dict[str, Any]:
     return engine.evaluate("assess", answers, {"trace": True})  # type: ignore[no-any-return]
 
 
-def decisions_of_zen(response: dict[str, Any], rank: dict[str, int]) -> dict[str, Any]:
+def decisions_of_zen(response: dict[str, Any], ruleset: Any) -> dict[str, Any]:
     result = response["result"]
-    referrals = sorted(result.get("referrals") or [], key=lambda r: rank[r["urgency"]])
+    stage = STAGES[STAGE]
+
+    def fired(fact: str) -> list[tuple[str, dict[str, Any]]]:
+        """The rows of a fired set's tables, each with its table, in table order."""
+        return [(t, row) for t in stage.products[fact].tables
+                for row in result.get(rows_of(t)) or []]
+
+    referrals = stage.products["referrals"]
+    assert isinstance(referrals, Fired)
+    rank = ruleset.rank
+    listed = sorted(fired("referrals"),  # most urgent first, in table order within a level
+                    key=lambda found: rank[found[1][referrals.by_level[found[0]]]])
     return {
         "triage": result["triage"],
         "insert": result["insert"],
         "heel_lift": result["heel_lift"],
-        "referrals": [r["rule"] for r in referrals],
-        "features": [r["rule"] for r in result.get("features") or []],
-        "advice": [r["rule"] for r in result.get("advice") or []],
+        "referrals": [row["rule"] for _, row in listed],
+        "features": [row["rule"] for _, row in fired("features")],
+        "advice": [row["rule"] for _, row in fired("advice")],
     }
 
 
@@ -181,7 +223,7 @@ def compare(ruleset: Any, engine: Any, answer_sets: list[dict[str, Any]]) -> lis
     problems = []
     for answers in answer_sets:
         ours = decisions_of_ours(assess(ruleset, answers), feature_ids)
-        theirs = decisions_of_zen(decide(engine, answers), ruleset.rank)
+        theirs = decisions_of_zen(decide(engine, answers), ruleset)
         if ours != theirs:
             problems.append(f"{answers}: ours {ours}, zen {theirs}")
     return problems
