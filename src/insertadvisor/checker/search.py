@@ -21,7 +21,7 @@ from insertadvisor.conditions import show_value
 from insertadvisor.model import Ruleset
 from insertadvisor.pipeline import Fired
 
-SPLIT = 4  # a value answer with more possible values than this is halved (Prover._parts)
+SPLIT = 2  # a value answer with more possible values than this is halved (Prover._parts)
 
 
 class Prover:
