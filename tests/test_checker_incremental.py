@@ -254,3 +254,97 @@ def test_splits_skipped_as_useless_would_have_settled_nothing(
     monkeypatch.setattr(search.Prover, "_split", counted)
     assert proof() == skipped
     assert splits  # the forced proof did split
+
+
+def test_the_proof_runs_on_a_thread_of_its_own_and_its_failures_reach_the_caller(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """check() runs the search on a fresh thread (CPython 3.11's frame chunks: see
+    checker._on_a_thread_of_its_own); what the search raises is raised by check()."""
+    import threading
+
+    from insertadvisor import checker
+
+    seen = []
+    original = checker._check
+
+    def spy(*args: Any) -> Any:
+        seen.append(threading.current_thread() is not threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(checker, "_check", spy)
+    assert check(load_ruleset(MINIMAL)).ok and seen == [True]
+
+    def broken(*args: Any) -> Any:
+        raise checker.OverBudget(1.0, 5)
+
+    monkeypatch.setattr(checker, "_check", broken)
+    with pytest.raises(checker.OverBudget, match="time budget of 1 s"):
+        check(load_ruleset(MINIMAL))
+
+
+def test_ctrl_c_stops_a_long_proof_at_once(tmp_path: Path) -> None:
+    """The proof's thread is a daemon: Ctrl-C ends `rules check` with 130 and one line,
+    without waiting for the search to finish."""
+    import signal
+    import subprocess
+    import time
+
+    from .conftest import installed_command
+
+    where = thresholds(MINIMAL, tmp_path / "bands", 6000, bands=True)  # seconds of search
+    # compiled and cached first, so that the interrupted run is searching, not reading
+    filled = subprocess.run([*installed_command(), "rules", "check", "--time-budget", "0.001",
+                             str(where)], capture_output=True, check=False)
+    assert filled.returncode == 3, filled.stderr  # loaded, cached, and over its budget
+    process = subprocess.Popen([*installed_command(), "rules", "check", str(where)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)  # loaded and searching
+    assert process.poll() is None, "the proof finished before it was interrupted"
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 3  # not the seconds the search has left
+    assert process.returncode == 130
+    assert stderr.decode() == "insertadvisor: interrupted\n"
+
+
+def test_ctrl_c_asks_the_proofs_thread_to_stop_and_waits_for_it() -> None:
+    """Ctrl-C while check() waits: the thread is told to stop, unwinds (freeing its
+    tree), and KeyboardInterrupt reaches the caller."""
+    import signal
+    import threading
+
+    from insertadvisor import checker
+
+    state = {"stopped": False}
+
+    import time
+
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def work(stop: Any) -> Any:
+        threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT)).start()
+        deadline = time.monotonic() + 10
+        while not stop():
+            assert time.monotonic() < deadline, "never asked to stop"
+            time.sleep(0.001)
+        state["stopped"] = True
+        raise checker.OverBudget(1.0, 1)  # whatever it raises, the interrupt wins
+
+    with pytest.raises(KeyboardInterrupt):
+        checker._on_a_thread_of_its_own(work)
+    assert state["stopped"]  # it was asked to stop, and waited for
+
+
+def test_the_watch_stops_the_search_when_asked() -> None:
+    from insertadvisor.checker.budget import EVERY, Stopped, Watch
+
+    asked = [False]
+    watch = Watch(lambda: 0.0, stop=lambda: asked[0])
+    for _ in range(EVERY * 2):
+        watch.tick()
+    asked[0] = True
+    with pytest.raises(Stopped):
+        for _ in range(EVERY):
+            watch.tick()

@@ -30,22 +30,32 @@ class OverBudget(InsertAdvisorError):
                          "larger --time-budget")
 
 
-class Watch:
-    """Counts the nodes walked; reads the clock every EVERY of them."""
+class Stopped(Exception):
+    """The caller asked the proof to stop (Ctrl-C while it ran on its own thread)."""
 
-    __slots__ = ("budget", "clock", "count", "progress", "start")
+
+class Watch:
+    """Counts the nodes walked; every EVERY of them, asks `stop` and reads the clock."""
+
+    __slots__ = ("budget", "clock", "count", "progress", "start", "stop")
 
     def __init__(self, clock: Callable[[], float], budget: float | None = None,
-                 progress: Callable[[int, float], None] | None = None) -> None:
+                 progress: Callable[[int, float], None] | None = None,
+                 stop: Callable[[], bool] | None = None) -> None:
         self.clock = clock
         self.start = clock()
         self.budget = budget
         self.progress = progress
+        self.stop = stop
         self.count = 0
 
     def tick(self) -> None:
         self.count += 1
         if self.count % EVERY:
+            return
+        if self.stop is not None and self.stop():
+            raise Stopped
+        if self.budget is None and self.progress is None:
             return
         spent = self.clock() - self.start
         if self.budget is not None and spent > self.budget:
