@@ -209,16 +209,16 @@ class Fired(Product):
                 frozenset(r.id for r, v in listed if v is False),
                 [r for r, v in listed if v is None])
 
-
-def moved(present: frozenset[str], absent: frozenset[str],
-          changes: list[Change]) -> tuple[frozenset[str], frozenset[str]]:
-    """A `Fired` set of collect tables (where a rule fires when it holds) after some
-    rules' statuses changed: what `Fired.possible_items` would give, from the parent's."""
-    into_present = {r.id for r, _, now in changes if now is True}
-    out_of_present = {r.id for r, before, _ in changes if before is True}
-    into_absent = {r.id for r, _, now in changes if now is False}
-    out_of_absent = {r.id for r, before, _ in changes if before is False}
-    return (present - out_of_present) | into_present, (absent - out_of_absent) | into_absent
+    @staticmethod
+    def moved(present: frozenset[str], absent: frozenset[str],
+              changes: list[Change]) -> tuple[frozenset[str], frozenset[str]]:
+        """The set of collect tables (where a rule fires when it holds) after some rules'
+        statuses changed: what `possible_items` would give, from the parent's sets."""
+        into_present = {r.id for r, _, now in changes if now is True}
+        out_of_present = {r.id for r, before, _ in changes if before is True}
+        into_absent = {r.id for r, _, now in changes if now is False}
+        out_of_absent = {r.id for r, before, _ in changes if before is False}
+        return (present - out_of_present) | into_present, (absent - out_of_absent) | into_absent
 
 
 class TableStep:

@@ -15,7 +15,7 @@ from insertadvisor.checker.partition import Var
 from insertadvisor.conditions import SET_OPS, Node, compile_node
 from insertadvisor.engine import Status, Tri, with_otherwise
 from insertadvisor.model import Question, Rule, Ruleset, Table
-from insertadvisor.pipeline import GAP, STAGES, Change, Fired, LevelTally, MostUrgent, moved
+from insertadvisor.pipeline import GAP, STAGES, Change, Fired, LevelTally, MostUrgent, Product
 
 
 class State:
@@ -263,7 +263,7 @@ class Walk:
         # a list of a table's statuses -> the places of its undecided rules
         self._open: dict[int, tuple[list[Status], list[int]]] = {}
         # a fired set of collect tables only -> how many rules it may hold: kept up to date
-        # from what changed (pipeline.moved) instead of read from every rule
+        # from what changed (Fired.moved) instead of read from every rule
         self._collected = {
             p.fact: sum(len(ruleset.stage_tables[stage][t].rules) for t in p.tables)
             for p in self.stage.products.values() if isinstance(p, Fired) and all(
@@ -295,41 +295,48 @@ class Walk:
             self._set(state, rule.id, (True,) if value else (False,) if value is False
                       else (True, False), why)
             self._note(state, parent, changed, rule.id)
-        same: set[str] = set()  # tables whose statuses are the parent's list itself
         for number, (step, table) in enumerate(zip(self.stage.steps, self.tables, strict=True)):
             if steps is not None and number >= steps:
                 break
-            statuses = self._statuses(table, state, parent, changed)
-            state.fired[table.id] = statuses
-            if changed is not None and self._changes.get(table.id) == []:
-                same.add(table.id)  # the parent's own list
+            state.fired[table.id] = self._statuses(table, state, parent, changed)
             for product in step.products:
+                since = self._since_parent(product)
                 if isinstance(product, Fired):
-                    self._fired(state, parent, changed, product, same)
+                    self._fired(state, parent, changed, product, since)
                     continue
-                if changed is not None and same.issuperset(product.tables) \
-                        and product.fact not in state.pinned \
+                if since == [] and product.fact not in state.pinned \
                         and self._fresh(state, parent, product.fact):
-                    continue
+                    continue  # its tables' statuses are the parent's lists themselves
                 if isinstance(product, MostUrgent):
-                    values, undecided = self._most_urgent(state, parent, product)
+                    values, undecided = self._most_urgent(state, parent, product, since)
                 else:
                     values, undecided = product.possible(state.fired, self.ruleset)
                 self._set(state, product.fact, values, None, undecided)
                 self._note(state, parent, changed, product.fact)
 
-    def _most_urgent(self, state: State, parent: State | None,
-                     product: MostUrgent) -> tuple[tuple[Any, ...], Rules]:
+    def _since_parent(self, product: Product) -> list[Change] | None:
+        """How the statuses of a product's tables changed from the parent's (empty: they
+        are the parent's lists themselves), or None where a table was worked out afresh
+        (no parent, or a walk from nothing)."""
+        found: list[Change] = []
+        for table in product.tables:
+            changes = self._changes.get(table)
+            if changes is None:
+                return None
+            found += changes
+        return found
+
+    def _most_urgent(self, state: State, parent: State | None, product: MostUrgent,
+                     since: list[Change] | None) -> tuple[tuple[Any, ...], Rules]:
         """Triage's possible levels, from the parent's tally and the rules whose status
-        changed (the whole tables only where there is no parent to start from); the rules
-        that could change it are listed only if a condition asks for its blame."""
-        changes = [self._changes.get(t) for t in product.tables]
+        changed `since` it (the whole tables only where there is no parent to start
+        from); the rules that could change it are listed only if a condition asks for
+        its blame."""
         before = parent.tallies.get(product.fact) if parent is not None else None
-        if before is None or any(c is None for c in changes):
+        if before is None or since is None:
             tally = product.tally(state.fired, self.ruleset)
         else:
-            tally = product.retally(before, [c for cs in changes if cs for c in cs],
-                                    self.ruleset)
+            tally = product.retally(before, since, self.ruleset)
         state.tallies[product.fact] = tally
         values = product.from_tally(tally, self.ruleset)
         fired, ruleset = state.fired, self.ruleset
@@ -444,19 +451,17 @@ class Walk:
                 state.lazy[fact] = undecided
 
     def _fired(self, state: State, parent: State | None, changed: set[tuple[str, Any]] | None,
-               product: Fired, same: set[str]) -> None:
-        """A set of fired rules: known present, known absent, the rest undecided."""
+               product: Fired, since: list[Change] | None) -> None:
+        """A set of fired rules: known present, known absent, the rest undecided (from
+        the parent's sets and the rules that changed `since` them, where it can)."""
         fact = product.fact
         if self.needed is not None and fact not in self.needed:
             return
-        if changed is not None and same.issuperset(product.tables) and \
-                self._fresh(state, parent, fact):
+        if since == [] and self._fresh(state, parent, fact):
             return  # the parent's sets, copied with the node
-        changes = [self._changes.get(t) for t in product.tables]
-        if parent is not None and fact in parent.present and fact in self._collected and \
-                all(c is not None for c in changes):
-            present, absent = moved(parent.present[fact], parent.absent[fact],
-                                    [c for cs in changes if cs for c in cs])
+        if since is not None and parent is not None and fact in parent.present \
+                and fact in self._collected:
+            present, absent = product.moved(parent.present[fact], parent.absent[fact], since)
             fired, ruleset = state.fired, self.ruleset
             undecided: Rules = lambda: product.possible_items(fired, ruleset)[2]  # noqa: E731
             some = len(present) + len(absent) < self._collected[fact]
