@@ -35,6 +35,7 @@ class Prover:
         self.questions = ruleset.questions[stage]
         self.nodes = 0
         self.checks = Checks(ruleset, stage, self.ev, self.walk, self.twin)
+        self._plans: dict[Check, tuple[tuple[str, ...], tuple[str, ...]] | tuple[()]] = {}
         # the facts a case split may fix: derived facts and the single values steps add
         self.intermediate = [r.id for r in self.walk.derived] + [
             f for f, p in self.walk.stage.products.items()
@@ -159,6 +160,19 @@ class Prover:
     def _split(self, check: Check, state: State) -> str | None:
         """Settle an undecided check by cases over the values the intermediate facts may
         take here. Sound: the real value is always one of the cases."""
+        plan = self._plans.get(check)
+        if plan is None:
+            plan = self._plans[check] = self._plan(check)
+        if not plan:
+            return None
+        facts, walked = plan
+        verdicts = {check.status(v)[0] for v in self._variants(state, facts, walked)}
+        return verdicts.pop() if len(verdicts) == 1 else None
+
+    def _plan(self, check: Check) -> tuple[tuple[str, ...], tuple[str, ...]] | tuple[()]:
+        """How a check is split into cases (the same at every node): the facts to fix, and
+        those of them whose fixing is followed down the pipeline; () if splitting cannot
+        help it."""
         facts = tuple(f for f in self.intermediate if f in check.reads)
         # Fixing a fact is followed down the pipeline only when the check reads something
         # computed after it: most splits are over triage alone, read by nothing later.
@@ -169,9 +183,8 @@ class Prover:
             # Cases that fix facts each read by one leaf only, and change nothing else,
             # cannot settle what three values left open: Kleene's logic is exact for a
             # condition that reads a value once (tests/test_checker_incremental.py).
-            return None
-        verdicts = {check.status(v)[0] for v in self._variants(state, facts, walked)}
-        return verdicts.pop() if len(verdicts) == 1 else None
+            return ()
+        return facts, walked
 
     def _variants(self, state: State, facts: tuple[str, ...],
                   walked: tuple[str, ...]) -> list[State]:
