@@ -52,24 +52,18 @@ class RangeIndex:
         lower = sorted((lo, p) for p, lo, hi in ranges if lo is not None and hi is None)
         upper = sorted((hi, p) for p, lo, hi in ranges if hi is not None and lo is None)
         both = [(p, lo, hi) for p, lo, hi in ranges if lo is not None and hi is not None]
-        points = sorted({v for _, lo, hi in both for v in (lo, hi) if v is not None})
-        # slot 2i + 1 is the point points[i]; slot 2i the stretch just below it
+        points = sorted({v for _, lo, hi in both for v in (lo, hi)})
+        # slot 2i + 1 is the point points[i], slot 2i the stretch just below it: a range
+        # covers the slots from its lowest point's to its highest's
+        slots = [(p, 2 * bisect_left(points, lo) + 1, 2 * bisect_left(points, hi) + 2)
+                 for p, lo, hi in both]
         grid: list[list[int]] = [[] for _ in range(2 * len(points) + 1)]
-        covered = 0
-        for _, lo, hi in both:
-            assert lo is not None and hi is not None
-            first, last = 2 * bisect_left(points, lo) + 1, 2 * bisect_left(points, hi) + 1
-            covered += max(last - first + 1, 0)
-        if covered > 8 * len(both) + 16:  # nested ranges: listed by their lowest instead
-            for position, lo, _ in both:
-                assert lo is not None
-                lower.append((lo, position))
-            lower.sort()
-            both, points, grid = [], [], [[]]
-        for position, lo, hi in both:
-            assert lo is not None and hi is not None
-            for slot in range(2 * bisect_left(points, lo) + 1,
-                              2 * bisect_left(points, hi) + 2):
+        if sum(max(end - start, 0) for _, start, end in slots) > 8 * len(both) + 16:
+            # nested ranges would fill the grid quadratically: listed by their lowest
+            lower = sorted([*lower, *((lo, p) for p, lo, _ in both)])
+            points, grid, slots = [], [[]], []
+        for position, start, end in slots:
+            for slot in range(start, end):
                 grid[slot].append(position)
         self.lows = [lo for lo, _ in lower]
         self.low_at = [p for _, p in lower]
