@@ -158,19 +158,15 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     if raw is None or (isinstance(raw, str) and is_unknown_word(raw)):
         if question.unknown:
             return None
-        raise AnswerError(f"{_prefix(label)}expected {kind}; unknown is not accepted here: "
-                          f"{_range_text(question, digits=True)}")
+        raise _not_a_number(question, label, f"expected {kind}; unknown is not accepted here")
     if isinstance(raw, bool):
-        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+        raise _not_a_number(question, label, f"expected {accepted}, got {_show(raw)}")
     if isinstance(raw, str):
         text = raw.strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+            raise _not_a_number(question, label, f"expected a finite number, got {_show(raw)}")
         if not is_plain_decimal(text):
-            raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+            raise _not_a_number(question, label, f"expected {accepted}, got {_show(raw)}")
         if len(text) > _SHORT or "e" in text or "E" in text:
             from decimal import Decimal
 
@@ -181,18 +177,15 @@ def _parse_number(question: Question, raw: Any, label: str) -> int | float | Non
     elif isinstance(raw, (int, float)):
         value = raw
     else:
-        raise AnswerError(f"{_prefix(label)}expected {accepted}, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+        raise _not_a_number(question, label, f"expected {accepted}, got {_show(raw)}")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise AnswerError(f"{_prefix(label)}expected a finite number, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+            raise _not_a_number(question, label, f"expected a finite number, got {_show(raw)}")
         if value.is_integer() and abs(value) < 2**53:
             value = int(value)
     _check_range(question, value, label)
     if question.type == "integer" and not isinstance(value, int):
-        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+        raise _not_a_number(question, label, f"expected a whole number, got {_show(raw)}")
     return value
 
 
@@ -200,9 +193,8 @@ def _parse_exact(question: Question, exact: Decimal, raw: Any, label: str) -> in
     """A number given as exact decimal text: checked exactly, then carried without rounding."""
     approx = float(exact) if exact.is_finite() else math.nan
     if not math.isfinite(approx):  # NaN, or too large for a float (1e400): never in range
-        raise AnswerError(f"{_prefix(label)}expected a finite number, got "
-                          f"{_show(raw if isinstance(raw, str) else approx)}; "
-                          f"{_range_text(question, digits=True)}")
+        shown = _show(raw if isinstance(raw, str) else approx)
+        raise _not_a_number(question, label, f"expected a finite number, got {shown}")
     from decimal import Decimal
 
     exact_float = Decimal(repr(approx)) == exact
@@ -210,12 +202,16 @@ def _parse_exact(question: Question, exact: Decimal, raw: Any, label: str) -> in
     if exact == exact.to_integral_value():
         return int(exact)  # exact: a whole number needs no float, however it was written
     if question.type == "integer":
-        raise AnswerError(f"{_prefix(label)}expected a whole number, got {_show(raw)}; "
-                          f"{_range_text(question, digits=True)}")
+        raise _not_a_number(question, label, f"expected a whole number, got {_show(raw)}")
     if not exact_float:
         raise AnswerError(f"{_prefix(label)}{_show(raw)} has more digits than a number can "
                           "be compared with exactly; round it to at most 15 significant digits")
     return approx
+
+
+def _not_a_number(question: Question, label: str, problem: str) -> AnswerError:
+    """An answer that is not an accepted number: the problem, and what to give instead."""
+    return AnswerError(f"{_prefix(label)}{problem}; {_range_text(question, digits=True)}")
 
 
 def _check_range(question: Question, value: float | Decimal, label: str,
