@@ -94,6 +94,8 @@ class Figure:
                f"{self.detail}"
 
 
-def report(figures: Sequence[Figure]) -> None:
+def report(figures: Sequence[Figure]) -> int:
+    """Print a row per figure; the exit status: 0 if every figure is within its limit."""
     for figure in figures:
         print(figure.row(), flush=True)
+    return 0 if all(f.ok for f in figures) else 1

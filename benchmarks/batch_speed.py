@@ -113,8 +113,7 @@ def main() -> int:
     records = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     figures = measure(records, rounds)
-    report(figures)
-    return 0 if all(f.ok for f in figures) else 1
+    return report(figures)
 
 
 if __name__ == "__main__":

@@ -93,8 +93,7 @@ def measure(rounds: int = 15, count: int = 2000) -> list[Figure]:
 def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     figures = measure(rounds)
-    report(figures)
-    return 0 if all(f.ok for f in figures) else 1
+    return report(figures)
 
 
 if __name__ == "__main__":
